@@ -1,0 +1,40 @@
+# Everything runs from a local virtualenv that `make install` creates; every target installs what it needs.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install test lint typecheck unit demo bench schemas clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check orchestrator tests bench
+	$(BIN)/ruff format --check orchestrator tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q tests/unit
+
+demo: $(STAMP)
+	$(BIN)/python -m orchestrator.demo
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py
+
+schemas: $(STAMP)
+	$(BIN)/python -m orchestrator.schemas write schemas
+
+clean:
+	rm -rf $(VENV) .tgo .mypy_cache .ruff_cache .pytest_cache

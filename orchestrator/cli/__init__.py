@@ -1,0 +1,59 @@
+"""The command line. It only translates: flags into typed options, options into calls to
+``orchestrator.app``, results and errors into output and exit codes.
+
+Each command family lives in its own module and registers itself on the ``tgo`` group:
+``config_cmds`` (render, validate), ``run_cmds`` (run-all, run, graph), ``auth_cmds`` (auth),
+``drift_cmds`` (drift). :func:`main` is the only place that maps exceptions to exit codes:
+a :class:`~orchestrator.errors.TgoError` prints its message (no traceback unless ``--debug``)
+and exits with its ``exit_code``; anything else is a bug and prints a traceback with exit 1.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+import click
+
+from orchestrator import __version__
+from orchestrator.cli import auth_cmds, config_cmds, drift_cmds, run_cmds
+from orchestrator.errors import EXIT_FAILED, EXIT_USAGE, TgoError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tgo")
+@click.option("--debug", is_flag=True, envvar="TGO_DEBUG", help="Show tracebacks for errors.")
+@click.pass_context
+def tgo(ctx: click.Context, debug: bool) -> None:
+    """Orchestrate Terraform across a Terragrunt live repository."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+for _module in (config_cmds, run_cmds, auth_cmds, drift_cmds):
+    _module.register(tgo)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``tgo`` console script. Never returns."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        code = tgo.main(args=argv, prog_name="tgo", standalone_mode=False)
+    except TgoError as err:
+        if debug:
+            traceback.print_exc()
+        click.echo(f"error: {err.format()}" if "\n" not in err.format() else err.format(), err=True)
+        sys.exit(err.exit_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as err:
+        err.show()
+        sys.exit(EXIT_USAGE if err.exit_code == 2 else err.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception:
+        traceback.print_exc()
+        click.echo("error: internal error in tgo (a bug): please report it with the traceback above", err=True)
+        sys.exit(EXIT_FAILED)
+    sys.exit(code if isinstance(code, int) else 0)

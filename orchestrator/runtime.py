@@ -1,0 +1,89 @@
+"""The Runtime: every handle tgo has on the outside world, built once by the CLI and passed down.
+
+Nothing in tgo reads ``os.environ``, the wall clock or the terminal directly except through a
+Runtime, so tests build one with fakes (a fixed environment, a manual clock, a captured console).
+There is no module-level mutable state anywhere in tgo: caches (parsed files, credentials,
+dependency outputs) are objects owned by a Runtime or by one run.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol, TextIO
+
+
+class Clock(Protocol):
+    """Time as tgo sees it. Implementations must be thread-safe."""
+
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        ...
+
+    def monotonic(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    """The real clock."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+class Console:
+    """Thread-safe output: each call writes whole lines under one lock, so lines never interleave."""
+
+    def __init__(self, out: TextIO | None = None, err: TextIO | None = None, *, color: bool | None = None):
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+        self._lock = threading.Lock()
+        self.is_tty = bool(getattr(self.out, "isatty", lambda: False)())
+        self.color = self.is_tty if color is None else color
+
+    def print(self, text: str = "") -> None:
+        with self._lock:
+            self.out.write(text if text.endswith("\n") else text + "\n")
+            self.out.flush()
+
+    def error(self, text: str) -> None:
+        with self._lock:
+            self.err.write(text if text.endswith("\n") else text + "\n")
+            self.err.flush()
+
+
+@dataclass
+class Runtime:
+    """Handles on the outside world. ``environ`` is a snapshot: tgo never mutates the real one."""
+
+    environ: Mapping[str, str]
+    cwd: Path
+    clock: Clock = field(default_factory=SystemClock)
+    console: Console = field(default_factory=Console)
+
+    @classmethod
+    def from_os(cls) -> Runtime:
+        env = dict(os.environ)
+        color = None if "NO_COLOR" not in env else False
+        return cls(environ=env, cwd=Path.cwd(), console=Console(color=color))
+
+    def getenv(self, *names: str, default: str | None = None) -> str | None:
+        """The first of ``names`` set (non-empty) in the environment, else ``default``."""
+        for name in names:
+            value = self.environ.get(name)
+            if value:
+                return value
+        return default
