@@ -1,0 +1,199 @@
+"""A generic DAG executor: run a function over the nodes of a graph, each node as soon as all of its
+dependencies succeeded, at most ``parallelism`` at once. It knows nothing of terraform.
+
+Contract:
+- :func:`run_dag` returns one :class:`Outcome` per node, never raises for a failing node: a node
+  fails when ``fn`` raises or when ``is_failure(result)`` is true. An exception from ``fn`` is a
+  failed outcome with ``bug=True`` (it is never lost in a worker thread).
+- A failed node skips exactly its transitive dependents (``skipped_because`` names the failed node,
+  the root cause); nothing else is affected unless ``fail_fast`` is set, in which case nothing new
+  starts after the first failure and every node not started is skipped because of that failure.
+- Setting ``cancel`` (a :class:`threading.Event`) stops new starts; nodes not started become
+  ``INTERRUPTED``; running nodes finish (the caller interrupts them) and, if they fail after the
+  cancel, are ``INTERRUPTED`` too, keeping their value.
+- ``ValueError`` for a dependency that is not a node, or a cycle (callers check cycles first).
+- Thread-safety: ``fn`` runs on worker threads; ``on_event`` is called from the coordinating
+  (calling) thread only, so it need not be thread-safe with respect to itself.
+"""
+
+from __future__ import annotations
+
+import enum
+import threading
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+N = TypeVar("N", bound=Hashable)
+R = TypeVar("R")
+
+_POLL_S = 0.05  # how often the coordinator looks at the cancel event while nodes run
+
+
+class Status(enum.Enum):
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    INTERRUPTED = "interrupted"
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[N, R]):
+    """What happened to one node. ``value`` is ``fn``'s result when it returned one."""
+
+    status: Status
+    value: R | None = None
+    error: BaseException | None = None
+    skipped_because: N | None = None
+    bug: bool = False
+
+
+def _check(dag: Mapping[N, Iterable[N]]) -> dict[N, frozenset[N]]:
+    deps = {node: frozenset(ds) for node, ds in dag.items()}
+    for node, ds in deps.items():
+        missing = [d for d in ds if d not in deps]
+        if missing:
+            raise ValueError(f"{node!r} depends on {missing!r}, which are not nodes of the graph")
+    return deps
+
+
+def _levels(deps: Mapping[N, frozenset[N]], weight: Callable[[N], float]) -> dict[N, float]:
+    """For each node, the heaviest path from it to a sink (itself included): the critical-path
+    priority. Raises ValueError on a cycle."""
+    dependents: dict[N, list[N]] = {n: [] for n in deps}
+    for node, ds in deps.items():
+        for d in ds:
+            dependents[d].append(node)
+    pending = {n: len(dependents[n]) for n in deps}
+    order = [n for n, c in pending.items() if c == 0]
+    level: dict[N, float] = {}
+    while order:
+        node = order.pop()
+        level[node] = weight(node) + max((level[d] for d in dependents[node]), default=0.0)
+        for d in deps[node]:
+            pending[d] -= 1
+            if pending[d] == 0:
+                order.append(d)
+    if len(level) != len(deps):
+        raise ValueError(f"the graph has a cycle among {sorted(map(repr, set(deps) - set(level)))}")
+    return level
+
+
+class _Run(Generic[N, R]):
+    """State of one run_dag call; touched only by the coordinating thread."""
+
+    def __init__(self, deps: dict[N, frozenset[N]], priority: Mapping[N, float]) -> None:
+        self.deps = deps
+        self.priority = priority
+        self.dependents: dict[N, list[N]] = {n: [] for n in deps}
+        for node, ds in deps.items():
+            for d in ds:
+                self.dependents[d].append(node)
+        self.waiting = {n: len(ds) for n, ds in deps.items()}
+        self.ready: list[N] = [n for n, c in self.waiting.items() if c == 0]
+        self.outcomes: dict[N, Outcome[N, R]] = {}
+
+    def pop_ready(self) -> N:
+        self.ready.sort(key=lambda n: self.priority[n])
+        return self.ready.pop()
+
+    def succeed(self, node: N, outcome: Outcome[N, R]) -> None:
+        self.outcomes[node] = outcome
+        for d in self.dependents[node]:
+            self.waiting[d] -= 1
+            if self.waiting[d] == 0:
+                self.ready.append(d)
+
+    def fail(self, node: N, outcome: Outcome[N, R]) -> list[N]:
+        """Record a failure; skip (or, after a cancel, interrupt) its transitive dependents not decided
+        yet. Returns them."""
+        self.outcomes[node] = outcome
+        skipped: list[N] = []
+        stack = list(self.dependents[node])
+        while stack:
+            dep = stack.pop()
+            if dep in self.outcomes:
+                continue
+            if outcome.status is Status.INTERRUPTED:
+                self.outcomes[dep] = Outcome(Status.INTERRUPTED)
+            else:
+                self.outcomes[dep] = Outcome(Status.SKIPPED, skipped_because=node)
+            skipped.append(dep)
+            stack.extend(self.dependents[dep])
+        self.ready = [n for n in self.ready if n not in self.outcomes]
+        return skipped
+
+
+def run_dag(
+    dag: Mapping[N, Iterable[N]],
+    fn: Callable[[N], R],
+    *,
+    parallelism: int,
+    fail_fast: bool = False,
+    cancel: threading.Event | None = None,
+    is_failure: Callable[[R], bool] = lambda _result: False,
+    weight: Callable[[N], float] = lambda _node: 1.0,
+    on_event: Callable[[str, N, Outcome[N, R] | None], None] | None = None,
+) -> dict[N, Outcome[N, R]]:
+    """Run ``fn(node)`` for every node of ``dag`` (node -> its dependencies); see the module doc.
+
+    Among ready nodes, the one with the heaviest remaining path (by ``weight``) starts first, which
+    keeps the makespan near the critical path. ``on_event(kind, node, outcome)`` reports
+    ``"start"``, ``"finish"`` and ``"skip"``.
+    """
+    if parallelism < 1:
+        raise ValueError("parallelism must be at least 1")
+    deps = _check(dag)
+    state: _Run[N, R] = _Run(deps, _levels(deps, weight))
+    cancel = cancel or threading.Event()
+    notify = on_event or (lambda _kind, _node, _outcome: None)
+    running: dict[Future[R], N] = {}
+    failed_first: N | None = None
+
+    def call(node: N) -> R:
+        return fn(node)
+
+    with ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="tgo-node") as pool:
+        while True:
+            while state.ready and len(running) < parallelism and not cancel.is_set() and failed_first is None:
+                node = state.pop_ready()
+                notify("start", node, None)
+                running[pool.submit(call, node)] = node
+            if not running:
+                break
+            done, _ = wait(list(running), timeout=_POLL_S, return_when=FIRST_COMPLETED)
+            for fut in done:
+                node = running.pop(fut)
+                outcome: Outcome[N, R] = _outcome_of(fut, is_failure, cancel)
+                if outcome.status is Status.SUCCEEDED:
+                    state.succeed(node, outcome)
+                else:
+                    for skipped in state.fail(node, outcome):
+                        notify("skip", skipped, state.outcomes[skipped])
+                    if fail_fast and outcome.status is Status.FAILED and failed_first is None:
+                        failed_first = node
+                notify("finish", node, outcome)
+    for node in deps:
+        if node not in state.outcomes:
+            if failed_first is not None and not cancel.is_set():
+                state.outcomes[node] = Outcome(Status.SKIPPED, skipped_because=failed_first)
+            else:
+                state.outcomes[node] = Outcome(Status.INTERRUPTED)
+            notify("skip", node, state.outcomes[node])
+    return state.outcomes
+
+
+def _outcome_of(fut: Future[R], is_failure: Callable[[R], bool], cancel: threading.Event) -> Outcome[N, R]:
+    try:
+        value = fut.result()
+    except Exception as exc:  # a bug in fn: becomes a value, never a dead thread
+        status = Status.INTERRUPTED if cancel.is_set() else Status.FAILED
+        return Outcome(status, error=exc, bug=True)
+    try:
+        failed = is_failure(value)
+    except Exception as exc:
+        return Outcome(Status.FAILED, value=value, error=exc, bug=True)
+    if not failed:
+        return Outcome(Status.SUCCEEDED, value=value)
+    return Outcome(Status.INTERRUPTED if cancel.is_set() else Status.FAILED, value=value)
