@@ -20,12 +20,12 @@ from typing import Any
 
 from tf import schema, types
 from tf.iface import (
-    Provider,
     Config,
     CreateContext,
     DataSource,
     DeleteContext,
     PlanContext,
+    Provider,
     ReadContext,
     Resource,
     State,

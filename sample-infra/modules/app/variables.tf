@@ -1,0 +1,40 @@
+variable "name" {
+  description = "Short name of this deployment of the module."
+  type        = string
+  default     = "app"
+}
+
+variable "environment" {
+  description = "Environment (account) name, e.g. dev or prod."
+  type        = string
+  default     = "dev"
+}
+
+variable "account_id" {
+  description = "The AWS account this module runs in."
+  type        = string
+  default     = "000000000000"
+}
+
+variable "region" {
+  description = "AWS region."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "bucket" {
+  description = "The account's data bucket (tgo-data-<account_id>) that holds this module's objects."
+  type        = string
+}
+
+variable "vpc_id" {
+  description = "The network module's vpc_id."
+  type        = string
+  default     = "vpc-unknown"
+}
+
+variable "subnet_ids" {
+  description = "The network module's subnet_ids."
+  type        = list(string)
+  default     = []
+}
