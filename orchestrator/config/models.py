@@ -17,7 +17,9 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+
+from orchestrator.errors import Pos
 
 ROLE_ARN_RE = re.compile(
     r"^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f):iam::(\d{12}):role/[\w+=,.@/-]{1,512}$"
@@ -106,6 +108,12 @@ class Dependency(_Model):
     mock_outputs_allowed_terraform_commands: list[str] | None = None
     mock_outputs_merge_strategy_with_state: Literal["no_merge", "shallow", "deep_map_only"] = "no_merge"
     mock_outputs_merge_with_state: bool | None = None
+    _pos: Pos | None = PrivateAttr(default=None)
+    """Where the ``dependency`` block is (set by the loader; for messages only, not serialised)."""
+
+    @property
+    def pos(self) -> Pos | None:
+        return self._pos
 
 
 class Exclude(_Model):
@@ -160,6 +168,12 @@ class ModuleConfig(_Model):
     download_dir: str | None = None
     used_mock_outputs: bool = False
     """True when at least one dependency's outputs came from ``mock_outputs``."""
+    _dependencies_pos: Pos | None = PrivateAttr(default=None)
+
+    @property
+    def dependencies_pos(self) -> Pos | None:
+        """Where the ``dependencies`` block is (set by the loader; for messages only)."""
+        return self._dependencies_pos
 
     @field_validator("iam_role")
     @classmethod

@@ -1,0 +1,123 @@
+"""Find module directories in a live tree.
+
+A module directory holds ``terragrunt.hcl`` or ``terragrunt.hcl.json``. Walking skips
+``.terragrunt-cache``, ``.terraform`` and every hidden directory (name starting with ``.``).
+
+Filters follow Terragrunt's ``--terragrunt-include-dir`` / ``--terragrunt-exclude-dir``: each is a
+Unix-style glob relative to ``root`` (or absolute). ``*`` matches within one path segment, ``**``
+matches any number of segments. A module matches a glob when the glob matches the module's path or
+one of its parent directories (so ``prod/*`` selects everything under each ``prod/<x>``). With
+include globs, only matching modules are kept; exclude globs always win.
+
+Pure apart from reading the directory tree; thread-safe (no shared state).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+CONFIG_NAMES = ("terragrunt.hcl", "terragrunt.hcl.json")
+SKIP_DIRS = frozenset({".terragrunt-cache", ".terraform"})
+
+
+def config_file(module_dir: Path) -> Path | None:
+    """The config file of ``module_dir`` (``terragrunt.hcl`` preferred), or None."""
+    for name in CONFIG_NAMES:
+        candidate = module_dir / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def walk_dirs(root: Path) -> Iterable[tuple[Path, list[str]]]:
+    """Yield (directory, file names) below ``root``, skipping caches and hidden directories."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        # Pruning in place keeps os.walk from descending into skipped directories.
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIP_DIRS)
+        yield Path(dirpath), filenames
+
+
+def glob_to_regex(pattern: str) -> re.Pattern[str]:
+    """Compile a path glob: ``**`` spans segments, ``*``/``?`` stay within one, ``[...]`` classes."""
+    out = []
+    i = 0
+    pattern = pattern.strip("/") or "."
+    while i < len(pattern):
+        ch = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+            continue
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if ch == "*":
+            out.append("[^/]*")
+        elif ch == "?":
+            out.append("[^/]")
+        elif ch == "[":
+            end = pattern.find("]", i + 1)
+            if end == -1:
+                out.append(re.escape(ch))
+            else:
+                body = pattern[i + 1 : end].replace("\\", "\\\\")
+                out.append(f"[{'^' + body[1:] if body.startswith('!') else body}]")
+                i = end
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def _normalise(pattern: str, root: Path) -> str:
+    path = Path(pattern)
+    if path.is_absolute():
+        try:
+            return path.relative_to(root).as_posix()
+        except ValueError:
+            return path.as_posix()
+    return Path(os.path.normpath(pattern)).as_posix()
+
+
+def _matches(rel: str, patterns: Sequence[re.Pattern[str]]) -> bool:
+    parts = rel.split("/")
+    prefixes = ["/".join(parts[:n]) for n in range(1, len(parts) + 1)]
+    return any(p.match(prefix) for p in patterns for prefix in prefixes)
+
+
+def discover(
+    root: Path,
+    *,
+    include_dirs: Sequence[str] = (),
+    exclude_dirs: Sequence[str] = (),
+) -> list[Path]:
+    """Module directories under ``root`` (absolute, resolved, sorted), filtered by the globs.
+
+    ``root`` itself counts when it holds a config. Raises nothing for an empty tree (returns []).
+    """
+    root = root.resolve()
+    include = [glob_to_regex(_normalise(p, root)) for p in include_dirs]
+    exclude = [glob_to_regex(_normalise(p, root)) for p in exclude_dirs]
+    found = []
+    for directory, files in walk_dirs(root):
+        if not any(name in files for name in CONFIG_NAMES):
+            continue
+        rel = directory.relative_to(root).as_posix()
+        if include and not _matches(rel, include):
+            continue
+        if exclude and _matches(rel, exclude):
+            continue
+        found.append(directory)
+    return sorted(found)
+
+
+def config_files_under(root: Path) -> list[Path]:
+    """Every ``*.hcl`` and ``terragrunt.hcl.json`` below ``root`` (for parsing a tree up front)."""
+    out = []
+    for directory, files in walk_dirs(root):
+        out.extend(directory / f for f in files if f.endswith(".hcl") or f == "terragrunt.hcl.json")
+    return sorted(out)

@@ -1,0 +1,4 @@
+locals {
+  account_name = "prod"
+  account_id   = "444444444444"
+}

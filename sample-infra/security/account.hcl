@@ -1,0 +1,4 @@
+locals {
+  account_name = "security"
+  account_id   = "111111111111"
+}
