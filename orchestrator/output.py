@@ -1,0 +1,142 @@
+"""What a run prints and logs.
+
+Contract (all methods thread-safe; one lock orders every write to the terminal):
+- ``stream`` mode: each line of a module's output is printed at once, prefixed ``[<module>] ``;
+  lines are whole (process.run_streaming hands over whole lines) and never interleave mid-line.
+- ``grouped`` mode: a module's lines are printed as one block when the module finishes.
+- Every module's full output goes to ``<log_dir>/<module path with / as __>.log``, unprefixed.
+- ``live`` (a TTY with colour, not CI): a status line (running / done / failed counts, the running
+  modules, elapsed) is redrawn under the output; otherwise status changes are plain ``[tgo]`` lines.
+Nothing here knows terraform; secrets never reach it because argv and env are never printed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, deque
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Literal
+
+from orchestrator.runtime import Console
+
+OutputMode = Literal["stream", "grouped"]
+TAIL_LINES = 20
+_CLEAR = "\r\x1b[K"
+
+
+def log_name(display: str) -> str:
+    return (display.strip("/").replace("/", "__") or "root") + ".log"
+
+
+class RunOutput:
+    """The terminal and log files of one run."""
+
+    def __init__(
+        self,
+        console: Console,
+        log_dir: Path,
+        *,
+        mode: OutputMode = "stream",
+        live: bool = False,
+        monotonic: Callable[[], float] | None = None,
+    ) -> None:
+        self.console = console
+        self.log_dir = log_dir
+        self.mode = mode
+        self.live = live
+        self._lock = threading.Lock()
+        self._states: dict[str, str] = {}
+        self._monotonic = monotonic
+        self._t0 = monotonic() if monotonic else 0.0
+        self._status_shown = False
+
+    def module(self, display: str) -> ModuleOutput:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        return ModuleOutput(self, display, self.log_dir / log_name(display))
+
+    def emit(self, lines: list[str]) -> None:
+        """Print whole lines as one uninterrupted block."""
+        if not lines:
+            return
+        text = "\n".join(lines) + "\n"
+        with self._lock:
+            if self.live:
+                out = self.console.out
+                out.write(_CLEAR + text + self._status_text())
+                out.flush()
+                self._status_shown = True
+            else:
+                self.console.print(text)
+
+    def status(self, display: str, state: str, detail: str = "") -> None:
+        """Record a module's state (queued/running/succeeded/failed/skipped/...)."""
+        with self._lock:
+            self._states[display] = state
+            if self.live:
+                self.console.out.write(_CLEAR + self._status_text())
+                self.console.out.flush()
+                self._status_shown = True
+                return
+        if state not in {"queued", "waiting"}:
+            self.emit([f"[tgo] {display}: {state}{f' ({detail})' if detail else ''}"])
+
+    def _status_text(self) -> str:
+        counts = Counter(self._states.values())
+        running = [d for d, s in self._states.items() if s == "running"]
+        elapsed = f" {self._monotonic() - self._t0:.0f}s" if self._monotonic else ""
+        parts = [f"{counts[s]} {s}" for s in ("running", "succeeded", "failed", "skipped") if counts[s]]
+        shown = ", ".join(running[:3]) + (", ..." if len(running) > 3 else "")
+        return f"[tgo{elapsed}] {' | '.join(parts)}" + (f" | {shown}" if shown else "")
+
+    def close(self) -> None:
+        with self._lock:
+            if self.live and self._status_shown:
+                self.console.out.write(_CLEAR)
+                self.console.out.flush()
+                self._status_shown = False
+
+
+class ModuleOutput:
+    """One module's output: prefixed to the terminal (or grouped), full to its log file."""
+
+    def __init__(self, run: RunOutput, display: str, log_file: Path) -> None:
+        self.run = run
+        self.display = display
+        self.log_file = log_file
+        self._lock = threading.Lock()
+        self._log: IO[str] = log_file.open("a", encoding="utf-8")
+        self._block: list[str] = []
+        self._stderr_tail: deque[str] = deque(maxlen=TAIL_LINES)
+        self._closed = False
+
+    def line(self, stream: str, text: str) -> None:
+        """One whole line of a child's ``stdout`` or ``stderr``."""
+        with self._lock:
+            if self._closed:
+                return
+            self._log.write(text + "\n")
+            if stream == "stderr" and text.strip():
+                self._stderr_tail.append(text)
+            prefixed = f"[{self.display}] {text}"
+            if self.run.mode == "grouped":
+                self._block.append(prefixed)
+                return
+        self.run.emit([prefixed])
+
+    def note(self, text: str) -> None:
+        """A line of tgo's own about this module (logged and shown like output)."""
+        self.line("tgo", f"[tgo] {text}")
+
+    def stderr_tail(self) -> list[str]:
+        with self._lock:
+            return list(self._stderr_tail)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._log.close()
+            block, self._block = self._block, []
+        self.run.emit(block)
