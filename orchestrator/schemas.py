@@ -16,6 +16,7 @@ from typing import Any
 # file name -> "module:Model". Each owner of a model adds its line here.
 REGISTRY: dict[str, str] = {
     "config.schema.json": "orchestrator.config.models:ModuleConfig",
+    "run-report.schema.json": "orchestrator.report.run_model:RunReport",
 }
 
 

@@ -1,0 +1,92 @@
+"""The JSON run report (``--report-file``); its schema is ``schemas/run-report.schema.json``.
+
+Versioned by ``schema_version``: fields are only ever added within a version. Paths in ``path``
+are relative to the run's working directory (POSIX separators); ``working_dir`` / ``plan_file`` /
+``log_file`` are absolute so tools (drift reports) can reuse them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from orchestrator.errors import EXIT_CHANGES, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+
+SCHEMA_VERSION: Final = 1
+ModuleStatus = Literal["succeeded", "failed", "skipped", "excluded", "interrupted"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PlanChanges(_Model):
+    add: int = 0
+    change: int = 0
+    destroy: int = 0
+    has_changes: bool = False
+    addresses: list[str] = Field(default_factory=list, description="Resource addresses the plan changes.")
+
+
+class StsStats(_Model):
+    assume_role_calls: int = 0
+    cache_hits: int = 0
+    refreshes: int = 0
+    throttled_retries: int = 0
+
+
+class ModuleResult(_Model):
+    path: str
+    status: ModuleStatus
+    reason: str | None = None
+    skipped_because: str | None = Field(default=None, description="The failed module (root cause) for a skip.")
+    role: Literal["run", "read"] = Field(default="run", description="'read': a dependency only read for outputs.")
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    duration_s: float | None = None
+    exit_code: int | None = None
+    attempts: int = 0
+    used_mock_outputs: bool = False
+    changes: PlanChanges | None = None
+    iam_role: str | None = None
+    account_id: str | None = None
+    working_dir: str | None = None
+    plan_file: str | None = None
+    log_file: str | None = None
+    stderr_tail: list[str] = Field(default_factory=list)
+    bug: bool = Field(default=False, description="The failure was an internal error in tgo.")
+
+
+class RunReport(_Model):
+    schema_version: Literal[1] = SCHEMA_VERSION
+    command: str
+    args: list[str] = Field(default_factory=list)
+    working_dir: str
+    run_dir: str | None = None
+    started_at: datetime
+    finished_at: datetime
+    exit_code: int
+    interrupted: bool = False
+    modules: list[ModuleResult] = Field(default_factory=list)
+    sts: StsStats | None = None
+
+    def module(self, path: str) -> ModuleResult:
+        """The result for ``path`` (as written in the report). Raises KeyError."""
+        for m in self.modules:
+            if m.path == path:
+                return m
+        raise KeyError(path)
+
+
+def aggregate_exit_code(modules: list[ModuleResult], *, detailed_exitcode: bool, interrupted: bool) -> int:
+    """130 when interrupted; else 1 when any module failed or was skipped because of a failure;
+    else 2 with ``plan -detailed-exitcode`` when any module has changes; else 0."""
+    if interrupted or any(m.status == "interrupted" for m in modules):
+        return EXIT_INTERRUPTED
+    if any(m.status in {"failed", "skipped"} for m in modules):
+        return EXIT_FAILED
+    if detailed_exitcode and any(m.changes is not None and m.changes.has_changes for m in modules):
+        return EXIT_CHANGES
+    return EXIT_OK

@@ -1,0 +1,69 @@
+"""The text summary printed at the end of a run. Pure: returns lines.
+
+Root causes first (failed modules with the last lines of their stderr), each followed by the
+modules skipped because of it; then a table of every module: status, duration and, for plans,
+``+add ~change -destroy``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from orchestrator.report.run_model import ModuleResult, RunReport
+
+TAIL = 8
+
+
+def _changes(m: ModuleResult) -> str:
+    if m.changes is None:
+        return ""
+    c = m.changes
+    return f"+{c.add} ~{c.change} -{c.destroy}" + ("" if c.has_changes else " (no changes)")
+
+
+def _duration(m: ModuleResult) -> str:
+    return f"{m.duration_s:.1f}s" if m.duration_s is not None else "-"
+
+
+def root_causes(report: RunReport) -> list[str]:
+    skipped: dict[str, list[str]] = defaultdict(list)
+    for m in report.modules:
+        if m.status == "skipped" and m.skipped_because:
+            skipped[m.skipped_because].append(m.path)
+    lines: list[str] = []
+    for m in report.modules:
+        if m.status != "failed":
+            continue
+        lines.append(f"FAILED {m.path}: {m.reason or 'failed'}" + (" [internal error in tgo]" if m.bug else ""))
+        lines += [f"    | {line}" for line in m.stderr_tail[-TAIL:]]
+        if m.log_file:
+            lines.append(f"    full log: {m.log_file}")
+        lines += [f"    skipped because it failed: {p}" for p in skipped.get(m.path, [])]
+    return lines
+
+
+def summary_lines(report: RunReport) -> list[str]:
+    rows = [
+        (m.path + (" (read only)" if m.role == "read" else ""), m.status, _duration(m), _changes(m), m)
+        for m in report.modules
+    ]
+    width = max([len(r[0]) for r in rows] + [6])
+    lines = root_causes(report)
+    if lines:
+        lines.append("")
+    lines.append(f"{'MODULE':<{width}}  {'STATUS':<11}  {'TIME':>7}  CHANGES")
+    for path, status, duration, changes, m in rows:
+        note = ""
+        if m.status in {"excluded", "interrupted"} and m.reason:
+            note = f"  {m.reason}"
+        elif m.status == "skipped" and m.skipped_because:
+            note = f"  dependency {m.skipped_because} failed"
+        elif m.used_mock_outputs:
+            note = "  (planned with mock outputs)"
+        lines.append(f"{path:<{width}}  {status:<11}  {duration:>7}  {changes}{note}".rstrip())
+    counts: dict[str, int] = defaultdict(int)
+    for m in report.modules:
+        counts[m.status] += 1
+    total = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    lines.append(f"tgo {report.command}: {total or 'no modules'}; exit {report.exit_code}")
+    return lines

@@ -1,0 +1,43 @@
+"""Finding the terraform binary: ``--tf-path`` / ``TG_TF_PATH`` / ``TERRAGRUNT_TFPATH``, then the
+module's ``terraform_binary``, then ``terraform`` on ``PATH``. Raises ToolError when none is usable."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+
+from orchestrator.config.models import ModuleConfig
+from orchestrator.errors import Pos, ToolError
+
+ENV_NAMES = ("TG_TF_PATH", "TERRAGRUNT_TFPATH")
+
+
+def _usable(name: str, environ: Mapping[str, str], base: Path) -> str | None:
+    if "/" in name:
+        path = Path(name) if Path(name).is_absolute() else base / name
+        return str(path) if path.is_file() and os.access(path, os.X_OK) else None
+    return shutil.which(name, path=environ.get("PATH", os.defpath))
+
+
+def resolve_terraform(flag: str | None, cfg: ModuleConfig | None, environ: Mapping[str, str], cwd: Path) -> str:
+    """The terraform executable for ``cfg`` (absolute path). See the module doc for precedence."""
+    chosen = flag or next((environ[n] for n in ENV_NAMES if environ.get(n)), None)
+    if chosen:
+        where = "--tf-path / TG_TF_PATH"
+        base = cwd
+    elif cfg is not None and cfg.terraform_binary:
+        chosen, where, base = cfg.terraform_binary, "terraform_binary", cfg.path
+    else:
+        chosen, where, base = "terraform", "PATH", cwd
+    found = _usable(chosen, environ, base)
+    if found is None:
+        pos = Pos(str(cfg.config_file)) if cfg is not None and where == "terraform_binary" else None
+        raise ToolError(
+            f"terraform binary {chosen!r} (from {where}) was not found or is not executable",
+            pos=pos,
+            attr="terraform_binary" if pos else None,
+            hint="install terraform, or point --tf-path / TG_TF_PATH at it",
+        )
+    return found

@@ -1,0 +1,254 @@
+"""Running terraform for one module: prepare the working directory, auto-init, hooks, the command
+with retries, then (for plans) ``terraform show -json`` of the saved plan.
+
+Contract:
+- :meth:`ModuleExecutor.run` never raises for a failing module: a failed terraform, hook, bad
+  source or unparsable plan is a :class:`ModuleRun` with ``status="failed"`` and a ``reason``.
+  After the process group was interrupted it returns ``status="interrupted"`` and starts nothing.
+- The child environment is ``base_env`` + extra_arguments ``env_vars`` + inputs as ``TF_VAR_*`` +
+  ``credentials_env(cfg)`` (``None`` removes a variable), rebuilt before every process. It is never
+  printed or logged.
+- Thread-safe: one executor serves every module of a run; it keeps no per-module state.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from orchestrator.config.models import ModuleConfig
+from orchestrator.errors import TgoError
+from orchestrator.output import ModuleOutput
+from orchestrator.process import ProcessGroup, run_capture, run_streaming
+from orchestrator.terraform import hooks
+from orchestrator.terraform.commands import (
+    ExtraArgs,
+    TfCommand,
+    build_argv,
+    extra_arguments,
+    init_argv,
+    inputs_env,
+)
+from orchestrator.terraform.parsing import PlanSummary, parse_outputs, parse_plan
+from orchestrator.terraform.retry import ignored_because, retry_delay, retry_rules
+from orchestrator.terraform.workdir import WorkDir, prepare
+
+CredentialsEnv = Callable[[ModuleConfig], Mapping[str, str | None]]
+RunStatus = Literal["succeeded", "failed", "interrupted"]
+
+
+def no_credentials(_cfg: ModuleConfig) -> Mapping[str, str | None]:
+    return {}
+
+
+@dataclass(frozen=True)
+class ModuleRun:
+    """The result of one module's terraform command."""
+
+    status: RunStatus
+    exit_code: int | None = None
+    attempts: int = 0
+    reason: str | None = None
+    working_dir: Path | None = None
+    plan_file: Path | None = None
+    plan: PlanSummary | None = None
+    stderr_tail: tuple[str, ...] = ()
+    has_changes: bool = False
+
+
+@dataclass(frozen=True)
+class ExecRequest:
+    command: TfCommand
+    multi: bool = True
+    plan_out: Path | None = None
+    interactive: bool = False
+
+
+@dataclass
+class ModuleExecutor:
+    terraform_for: Callable[[ModuleConfig], str]
+    base_env: Mapping[str, str]
+    group: ProcessGroup
+    credentials_env: CredentialsEnv = no_credentials
+    sleep: Callable[[float], None] = field(default=lambda _s: None)
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+    def env_for(self, cfg: ModuleConfig, extra: ExtraArgs) -> dict[str, str]:
+        env = dict(self.base_env)
+        env.update(extra.env)
+        env.update(inputs_env(cfg.inputs))
+        for key, value in self.credentials_env(cfg).items():
+            if value is None:
+                env.pop(key, None)
+            else:
+                env[key] = value
+        return env
+
+    def _stopped(self) -> bool:
+        return self.cancel.is_set() or self.group.interrupted
+
+    def run(self, cfg: ModuleConfig, req: ExecRequest, out: ModuleOutput) -> ModuleRun:
+        """Run ``req.command`` in ``cfg``'s module; see the module doc."""
+        try:
+            return self._run(cfg, req, out)
+        except TgoError as err:
+            out.note(f"error: {err.format()}")
+            return ModuleRun("failed", reason=err.format(), stderr_tail=tuple(out.stderr_tail()))
+
+    def _run(self, cfg: ModuleConfig, req: ExecRequest, out: ModuleOutput) -> ModuleRun:
+        if self._stopped():
+            return ModuleRun("interrupted", reason="interrupted before start")
+        tf = self.terraform_for(cfg)
+        work = prepare(cfg, self.env_for(cfg, ExtraArgs()))
+        cmd = req.command
+        if cmd.needs_init and work.needs_init():
+            failed = self._init(cfg, tf, work, out)
+            if failed is not None:
+                return failed
+        extra = extra_arguments(cfg, cmd.name, lambda p: p.is_file())
+        env = self.env_for(cfg, extra)
+        problem = hooks.run_hooks(
+            hooks.before_hooks(cfg, cmd.name), "before_hook", workdir=work.path, env=env, out=out, group=self.group
+        )
+        if problem is not None:
+            return self._finish(
+                cfg, req, work=work, out=out, env=env, result=ModuleRun("failed", reason=problem, working_dir=work.path)
+            )
+        plan_file = (req.plan_out if cmd.plan_out is None else work.path / cmd.plan_out) if cmd.name == "plan" else None
+        if plan_file is not None:
+            plan_file.parent.mkdir(parents=True, exist_ok=True)
+        argv = build_argv(tf, cmd, extra, multi=req.multi, plan_out=req.plan_out)
+        result = self._attempts(cfg, argv, work=work, env=env, out=out, req=req)
+        result = replace(
+            result,
+            working_dir=work.path,
+            plan_file=plan_file if result.status == "succeeded" else None,
+            has_changes=result.exit_code == 2 and cmd.detailed_exitcode,
+        )
+        if result.plan_file is not None and result.plan_file.is_file():
+            result = self._summarise(tf, result, work, env)
+        return self._finish(cfg, req, work=work, out=out, env=env, result=result)
+
+    def _init(self, cfg: ModuleConfig, tf: str, work: WorkDir, out: ModuleOutput) -> ModuleRun | None:
+        extra = extra_arguments(cfg, "init", lambda p: p.is_file())
+        env = self.env_for(cfg, extra)
+        out.note("terraform init (working directory not initialised or backend/source changed)")
+        code = run_streaming(
+            init_argv(tf, work.backend_config, extra), cwd=work.path, env=env, on_line=out.line, group=self.group
+        )
+        if code == 0:
+            work.mark_initialised()
+            return None
+        status: RunStatus = "interrupted" if self._stopped() else "failed"
+        tail = tuple(out.stderr_tail())
+        return ModuleRun(status, code, 1, f"terraform init exited with {code}", work.path, stderr_tail=tail)
+
+    def _attempts(
+        self,
+        cfg: ModuleConfig,
+        argv: list[str],
+        *,
+        work: WorkDir,
+        env: Mapping[str, str],
+        out: ModuleOutput,
+        req: ExecRequest,
+    ) -> ModuleRun:
+        rules = retry_rules(cfg)
+        attempt = 0
+        while True:
+            attempt += 1
+            lines: list[str] = []
+
+            def on_line(stream: str, line: str, lines: list[str] = lines) -> None:
+                lines.append(line)
+                out.line(stream, line)
+
+            code = run_streaming(
+                argv, cwd=work.path, env=env, on_line=on_line, group=self.group, interactive=req.interactive
+            )
+            ok = code == 0 or (code == 2 and req.command.detailed_exitcode)
+            if ok:
+                return ModuleRun("succeeded", code, attempt)
+            text = "\n".join(lines)
+            if self._stopped():
+                return ModuleRun("interrupted", code, attempt, "interrupted", stderr_tail=tuple(out.stderr_tail()))
+            ignored = ignored_because(cfg, text)
+            if ignored is not None:
+                out.note(ignored)
+                return ModuleRun("succeeded", code, attempt, ignored)
+            delay = retry_delay(rules, text, attempt)
+            if delay is None:
+                reason = f"terraform {req.command.name} exited with {code}"
+                return ModuleRun("failed", code, attempt, reason, stderr_tail=tuple(out.stderr_tail()))
+            out.note(f"retryable error; attempt {attempt + 1} in {delay:g} s")
+            self.sleep(delay)
+
+    def _summarise(self, tf: str, result: ModuleRun, work: WorkDir, env: Mapping[str, str]) -> ModuleRun:
+        assert result.plan_file is not None
+        shown = run_capture([tf, "show", "-json", str(result.plan_file)], cwd=work.path, env=env)
+        try:
+            if shown.returncode != 0:
+                raise ValueError(shown.stderr.strip()[-300:])
+            plan = parse_plan(shown.stdout)
+        except ValueError as exc:
+            return ModuleRun(
+                "failed", result.exit_code, result.attempts, f"cannot read the saved plan: {exc}", work.path
+            )
+        return replace(result, plan=plan, has_changes=plan.has_changes or result.has_changes)
+
+    def _finish(
+        self,
+        cfg: ModuleConfig,
+        req: ExecRequest,
+        *,
+        work: WorkDir,
+        out: ModuleOutput,
+        env: Mapping[str, str],
+        result: ModuleRun,
+    ) -> ModuleRun:
+        name = req.command.name
+        failed = result.status != "succeeded"
+        problem = hooks.run_hooks(
+            hooks.after_hooks(cfg, name, failed=failed),
+            "after_hook",
+            workdir=work.path,
+            env=env,
+            out=out,
+            group=self.group,
+        )
+        if failed:
+            text = "\n".join(result.stderr_tail)
+            hooks.run_hooks(
+                hooks.error_hooks(cfg, name, text), "error_hook", workdir=work.path, env=env, out=out, group=self.group
+            )
+        if problem is not None and not failed:
+            return ModuleRun("failed", result.exit_code, result.attempts, problem, work.path)
+        return result
+
+    def read_outputs(self, cfg: ModuleConfig, out: ModuleOutput | None = None) -> dict[str, Any] | None:
+        """``terraform output -json`` in ``cfg``'s working directory (initialising it if needed).
+        None when the module has no state or terraform fails (the loader then decides: mocks or
+        an error)."""
+        if self._stopped():
+            return None
+        tf = self.terraform_for(cfg)
+        work = prepare(cfg, self.env_for(cfg, ExtraArgs()))
+        if work.needs_init():
+            extra = extra_arguments(cfg, "init", lambda p: p.is_file())
+            init = run_capture(init_argv(tf, work.backend_config, extra), cwd=work.path, env=self.env_for(cfg, extra))
+            if init.returncode != 0:
+                if out is not None:
+                    out.note(f"cannot read outputs of {cfg.path}: terraform init exited with {init.returncode}")
+                return None
+            work.mark_initialised()
+        extra = extra_arguments(cfg, "output", lambda p: p.is_file())
+        shown = run_capture([tf, "output", "-json"], cwd=work.path, env=self.env_for(cfg, extra))
+        if shown.returncode != 0:
+            return None
+        try:
+            return parse_outputs(shown.stdout)
+        except ValueError:
+            return None
