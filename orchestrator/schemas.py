@@ -17,6 +17,7 @@ from typing import Any
 REGISTRY: dict[str, str] = {
     "config.schema.json": "orchestrator.config.models:ModuleConfig",
     "run-report.schema.json": "orchestrator.report.run_model:RunReport",
+    "drift-report.schema.json": "orchestrator.report.drift_model:DriftReport",
 }
 
 
