@@ -1,0 +1,171 @@
+"""The only module that talks to STS: :class:`BotoStsClient` implements
+:class:`~orchestrator.aws.model.StsClient` with botocore.
+
+Contract:
+- Base credentials come from botocore's normal chain (environment, profile, SSO, instance role),
+  read from the environment mapping given to the constructor (the Runtime's snapshot), never from
+  ``os.environ`` for the environment-credential step.
+- ``AWS_ENDPOINT_URL_STS`` (else ``AWS_ENDPOINT_URL``) points every call at another endpoint; that is
+  how tests reach a moto server.
+- botocore's own retries are off: the cache retries throttling itself so it can count and jitter.
+- Every failure is raised as :class:`StsError` with AWS's code and message, never a secret.
+- Thread-safe: botocore clients are thread-safe; each set of credentials gets its own client.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, cast
+
+import botocore.config
+import botocore.credentials
+import botocore.exceptions
+import botocore.session
+from botocore.configprovider import BOTOCORE_DEFAUT_SESSION_VARIABLES, ConfigChainFactory, ConfigValueStore
+
+from orchestrator.aws.model import AssumeRequest, CallerIdentity, Credentials, StsError
+
+if TYPE_CHECKING:
+    from mypy_boto3_sts.client import STSClient
+
+SERVICE = "sts"
+DEFAULT_REGION = "us-east-1"
+CONNECT_TIMEOUT = 10
+READ_TIMEOUT = 30
+
+
+class _EnvironSession(botocore.session.Session):
+    """A botocore session whose configuration and environment credentials come from ``environ``."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._tgo_environ = dict(environ)
+        super().__init__()
+        resolver = self.get_component("credential_provider")
+        resolver.providers = [
+            botocore.credentials.EnvProvider(environ=self._tgo_environ)
+            if p.METHOD == botocore.credentials.EnvProvider.METHOD
+            else p
+            for p in resolver.providers
+        ]
+
+    def _register_config_store(self) -> None:
+        chain = ConfigChainFactory(session=self, environ=self._tgo_environ)
+        mapping = {
+            name: chain.create_config_chain(
+                instance_name=name,
+                env_var_names=env,
+                config_property_names=config,
+                default=default,
+                conversion_func=conversion,
+            )
+            for name, (config, env, default, conversion) in BOTOCORE_DEFAUT_SESSION_VARIABLES.items()
+        }
+        components: Any = self.__dict__["_components"]  # botocore keeps no public hook for this
+        components.register_component("config_store", ConfigValueStore(mapping=mapping))
+
+
+def endpoint_url(environ: Mapping[str, str]) -> str | None:
+    """The STS endpoint override, if any: ``AWS_ENDPOINT_URL_STS`` beats ``AWS_ENDPOINT_URL``."""
+    return environ.get("AWS_ENDPOINT_URL_STS") or environ.get("AWS_ENDPOINT_URL") or None
+
+
+class BotoStsClient:
+    """STS through botocore, base credentials from ``environ``. Thread-safe."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._session = _EnvironSession(environ)
+        self._endpoint = endpoint_url(environ)
+        self._region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+        self._config = botocore.config.Config(
+            retries={"total_max_attempts": 1, "mode": "standard"},
+            connect_timeout=CONNECT_TIMEOUT,
+            read_timeout=READ_TIMEOUT,
+        )
+        self._base_client: STSClient | None = None
+
+    def _client(self, credentials: Credentials | None) -> STSClient:
+        kwargs: dict[str, Any] = {}
+        if credentials is not None:
+            kwargs = {
+                "aws_access_key_id": credentials.access_key_id,
+                "aws_secret_access_key": credentials.secret_access_key,
+                "aws_session_token": credentials.session_token,
+            }
+        elif self._base_client is not None:
+            return self._base_client
+        client: STSClient = cast(
+            "STSClient",
+            self._session.create_client(
+                SERVICE, region_name=self._region, endpoint_url=self._endpoint, config=self._config, **kwargs
+            ),
+        )
+        if credentials is None:
+            self._base_client = client
+        return client
+
+    def _anonymous_client(self) -> STSClient:
+        config = self._config.merge(botocore.config.Config(signature_version=botocore.UNSIGNED))
+        client: STSClient = cast(
+            "STSClient",
+            self._session.create_client(SERVICE, region_name=self._region, endpoint_url=self._endpoint, config=config),
+        )
+        return client
+
+    def assume_role(self, request: AssumeRequest, duration_seconds: int | None) -> Credentials:
+        """AssumeRole, or AssumeRoleWithWebIdentity (unsigned) when the request carries a token."""
+        params: dict[str, Any] = {"RoleArn": request.role_arn, "RoleSessionName": request.session_name}
+        if duration_seconds is not None:
+            params["DurationSeconds"] = duration_seconds
+        with _translated_errors():
+            answer: Mapping[str, Any]
+            if request.web_identity_token is not None:
+                params["WebIdentityToken"] = request.web_identity_token
+                answer = self._anonymous_client().assume_role_with_web_identity(**params)
+            else:
+                if request.source_identity is not None:
+                    params["SourceIdentity"] = request.source_identity
+                answer = self._client(None).assume_role(**params)
+        return _credentials(answer)
+
+    def get_caller_identity(self, credentials: Credentials | None) -> CallerIdentity:
+        with _translated_errors():
+            answer = self._client(credentials).get_caller_identity()
+        return CallerIdentity(account_id=answer["Account"], arn=answer["Arn"], user_id=answer["UserId"])
+
+
+def _credentials(answer: Mapping[str, Any]) -> Credentials:
+    raw = answer["Credentials"]
+    expiration = raw.get("Expiration")
+    if isinstance(expiration, datetime) and expiration.tzinfo is None:
+        expiration = expiration.replace(tzinfo=UTC)
+    identity = None
+    user = answer.get("AssumedRoleUser")
+    if user and user.get("Arn"):
+        account = user["Arn"].split(":")[4]
+        identity = CallerIdentity(account_id=account, arn=user["Arn"], user_id=user.get("AssumedRoleId", ""))
+    return Credentials(
+        access_key_id=raw["AccessKeyId"],
+        secret_access_key=raw["SecretAccessKey"],
+        session_token=raw.get("SessionToken"),
+        expiration=expiration,
+        identity=identity,
+    )
+
+
+@contextlib.contextmanager
+def _translated_errors() -> Iterator[None]:
+    """Turn botocore exceptions into StsError without any request detail that could hold a secret."""
+    try:
+        yield
+    except botocore.exceptions.ClientError as exc:
+        error = exc.response.get("Error", {})
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        raise StsError(error.get("Code", "Unknown"), error.get("Message", ""), status=status) from None
+    except botocore.exceptions.NoCredentialsError:
+        raise StsError(
+            "NoCredentials", "no base AWS credentials found (environment, profile, SSO, instance role)"
+        ) from None
+    except botocore.exceptions.BotoCoreError as exc:
+        raise StsError(type(exc).__name__, str(exc)) from None
