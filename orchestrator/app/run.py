@@ -1,0 +1,348 @@
+"""The run-all / run use case, callable from Python: :func:`run_all` returns a :class:`RunReport`.
+
+Stages: select (discover, load, graph, filter) -> check the terraform binary -> confirm and
+preflight (apply/destroy) -> schedule every run module (each: fetch its dependencies' outputs,
+re-evaluate its config with them, execute terraform) -> report.
+
+Contract:
+- Raises TgoError subclasses for bad input before anything runs: ConfigErrors / GraphError (exit 3),
+  ToolError (no terraform), UsageError (confirmation refused or impossible), AuthError (preflight).
+- A failed module never raises: it is a ``failed`` entry, its dependents ``skipped``.
+- Ctrl-C (main thread only): running terraform gets SIGINT, nothing new starts, the report is still
+  returned with ``interrupted=True`` and exit code 130; a second Ctrl-C kills the children.
+- Thread-safety: ``RunServices`` callables are called from worker threads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from orchestrator.app.run_select import Loader, Selection, select
+from orchestrator.config.models import ModuleConfig
+from orchestrator.errors import TgoError, UsageError
+from orchestrator.output import OutputMode, RunOutput
+from orchestrator.process import ProcessGroup, forward_interrupts
+from orchestrator.report.run_model import ModuleResult, PlanChanges, RunReport, StsStats, aggregate_exit_code
+from orchestrator.runtime import Runtime
+from orchestrator.scheduler import Outcome, Status, run_dag
+from orchestrator.terraform.binary import resolve_terraform
+from orchestrator.terraform.commands import TfCommand
+from orchestrator.terraform.executor import CredentialsEnv, ExecRequest, ModuleExecutor, ModuleRun, no_credentials
+
+
+def default_parallelism() -> int:
+    """Terraform mostly waits on APIs, so twice the CPUs, at least 4 and at most 16."""
+    return min(16, max(4, 2 * (os.cpu_count() or 2)))
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    command: TfCommand
+    working_dir: Path
+    include_dirs: tuple[str, ...] = ()
+    exclude_dirs: tuple[str, ...] = ()
+    accounts: tuple[str, ...] = ()
+    parallelism: int = field(default_factory=default_parallelism)
+    fail_fast: bool = False
+    tf_path: str | None = None
+    log_dir: Path | None = None
+    out_dir: Path | None = None
+    output: OutputMode = "stream"
+    single: bool = False
+    include_external: bool = False
+    report_file: Path | None = None
+
+
+@dataclass
+class RunServices:
+    loader: Loader
+    credentials_env: CredentialsEnv = no_credentials
+    preflight: Callable[[Sequence[ModuleConfig]], None] | None = None
+    sts_stats: Callable[[], Mapping[str, int]] | None = None
+    confirm: Callable[[list[str]], bool] | None = None
+    """Asked before apply/destroy with the modules' paths; False stops with a UsageError."""
+    group: ProcessGroup = field(default_factory=ProcessGroup)
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass(frozen=True)
+class _Done:
+    """One module's run with its timing (the scheduler's value)."""
+
+    run: ModuleRun
+    started_at: datetime
+    finished_at: datetime
+    duration_s: float
+    used_mock_outputs: bool = False
+    log_file: str | None = None
+    config: ModuleConfig | None = None
+
+
+class OutputsCache:
+    """Dependency outputs, fetched at most once per run per module. Thread-safe (a lock per module)."""
+
+    def __init__(self, fetch: Callable[[Path], dict[str, Any] | None]) -> None:
+        self._fetch = fetch
+        self._lock = threading.Lock()
+        self._locks: dict[Path, threading.Lock] = {}
+        self._values: dict[Path, dict[str, Any] | None] = {}
+
+    def get(self, path: Path) -> dict[str, Any] | None:
+        with self._lock:
+            lock = self._locks.setdefault(path, threading.Lock())
+        with lock:
+            if path not in self._values:
+                self._values[path] = self._fetch(path)
+            return self._values[path]
+
+
+def run_dir_for(runtime: Runtime, options: RunOptions) -> Path:
+    if options.log_dir is not None:
+        return options.log_dir
+    stamp = runtime.clock.now().strftime("%Y%m%dT%H%M%S.%fZ")
+    return options.working_dir / ".tgo" / "runs" / stamp
+
+
+def run_all(runtime: Runtime, options: RunOptions, services: RunServices) -> RunReport:
+    """Run ``options.command`` over the selected modules; see the module doc."""
+    if options.parallelism < 1:
+        raise UsageError("--parallelism must be at least 1", attr="--parallelism")
+    command = options.command
+    selection = select(
+        services.loader,
+        options.working_dir,
+        command,
+        include_dirs=options.include_dirs,
+        exclude_dirs=options.exclude_dirs,
+        accounts=options.accounts,
+        single=options.single,
+        include_external=options.include_external,
+    )
+    binaries = {
+        p: resolve_terraform(options.tf_path, selection.configs[p], runtime.environ, runtime.cwd)
+        for p in [*selection.run, *sorted(selection.read_only)]
+    }
+    _announce(runtime, selection)
+    if command.name in {"apply", "destroy"} or command.is_destroy:
+        if services.confirm is not None and selection.run and not services.confirm(_displays(selection)):
+            raise UsageError("run not confirmed; nothing ran", hint="pass --yes to skip the question")
+        if services.preflight is not None:
+            services.preflight([selection.configs[p] for p in selection.run])
+    run_dir = run_dir_for(runtime, options)
+    started = runtime.clock.now()
+    with forward_interrupts(services.group, services.cancel.set):
+        outcomes = _execute(runtime, options, services, selection=selection, binaries=binaries, run_dir=run_dir)
+    return _report(runtime, options, services, selection=selection, outcomes=outcomes, started=started, run_dir=run_dir)
+
+
+def _displays(selection: Selection) -> list[str]:
+    return [selection.display(p) for p in selection.run]
+
+
+def _announce(runtime: Runtime, selection: Selection) -> None:
+    runtime.console.print(f"[tgo] running {len(selection.run)} module(s): {', '.join(_displays(selection)) or '-'}")
+    if selection.read_only:
+        read = ", ".join(selection.display(p) for p in sorted(selection.read_only))
+        runtime.console.print(f"[tgo] reading outputs only (not run): {read}")
+
+
+def _execute(
+    runtime: Runtime,
+    options: RunOptions,
+    services: RunServices,
+    *,
+    selection: Selection,
+    binaries: Mapping[Path, str],
+    run_dir: Path,
+) -> dict[Path, Outcome[Path, _Done]]:
+    command = options.command
+    console = runtime.console
+    live = console.is_tty and console.color and not runtime.environ.get("CI")
+    output = RunOutput(console, run_dir / "logs", mode=options.output, live=live, monotonic=runtime.clock.monotonic)
+    executor = ModuleExecutor(
+        terraform_for=lambda cfg: (
+            binaries.get(cfg.path) or resolve_terraform(options.tf_path, cfg, runtime.environ, runtime.cwd)
+        ),
+        base_env=runtime.environ,
+        group=services.group,
+        credentials_env=services.credentials_env,
+        sleep=runtime.clock.sleep,
+        cancel=services.cancel,
+    )
+    outputs = OutputsCache(lambda p: executor.read_outputs(selection.configs[p]))
+    plans = options.out_dir or run_dir / "plans"
+
+    def run_module(path: Path) -> _Done:
+        display = selection.display(path)
+        out = output.module(display)
+        output.status(display, "running")
+        t0, started = runtime.clock.monotonic(), runtime.clock.now()
+        cfg: ModuleConfig | None = None
+        try:
+            cfg = _load_with_outputs(services.loader, selection.configs[path], command, outputs)
+            plan_out = (plans / f"{display.replace('/', '__')}.tfplan").resolve() if command.name == "plan" else None
+            req = ExecRequest(command, multi=not options.single, plan_out=plan_out, interactive=options.single)
+            result = executor.run(cfg, req, out)
+        except TgoError as err:
+            out.note(f"error: {err.format()}")
+            result = ModuleRun("failed", reason=err.format())
+        finally:
+            out.close()
+        done = _Done(
+            result,
+            started,
+            runtime.clock.now(),
+            runtime.clock.monotonic() - t0,
+            bool(cfg and cfg.used_mock_outputs),
+            str(out.log_file),
+            cfg,
+        )
+        output.status(display, result.status, f"{done.duration_s:.1f}s")
+        return done
+
+    def on_event(kind: str, path: Path, outcome: Outcome[Path, _Done] | None) -> None:
+        if kind == "skip" and outcome is not None:
+            output.status(selection.display(path), outcome.status.value)
+
+    try:
+        return run_dag(
+            selection.dag(reverse=command.is_destroy),
+            run_module,
+            parallelism=options.parallelism,
+            fail_fast=options.fail_fast,
+            cancel=services.cancel,
+            is_failure=lambda done: done.run.status != "succeeded",
+            on_event=on_event,
+        )
+    finally:
+        output.close()
+
+
+def _load_with_outputs(loader: Loader, cfg: ModuleConfig, command: TfCommand, outputs: OutputsCache) -> ModuleConfig:
+    """Re-evaluate ``cfg`` with its dependencies' real outputs (fetched once per run)."""
+    values: dict[Path, Mapping[str, Any]] = {}
+    for dep in cfg.dependency:
+        if dep.enabled and not dep.skip_outputs:
+            got = outputs.get(dep.config_path)
+            if got:
+                values[dep.config_path] = got
+    if not cfg.dependency:
+        return cfg
+    return loader.load_module(cfg.path, command=command.name, outputs=values)
+
+
+def _report(
+    runtime: Runtime,
+    options: RunOptions,
+    services: RunServices,
+    *,
+    selection: Selection,
+    outcomes: Mapping[Path, Outcome[Path, _Done]],
+    started: datetime,
+    run_dir: Path,
+) -> RunReport:
+    modules = [_module_result(selection, path, outcome) for path, outcome in sorted(outcomes.items())]
+    for path in sorted(selection.read_only):
+        modules.append(_static(selection, path, "excluded", "dependency: outputs read, not run", role="read"))
+    for path, reason in sorted(selection.excluded.items()):
+        modules.append(_static(selection, path, "excluded", reason))
+    interrupted = services.cancel.is_set()
+    report = RunReport(
+        command=options.command.name,
+        args=list(options.command.args),
+        working_dir=str(selection.root),
+        run_dir=str(run_dir),
+        started_at=started,
+        finished_at=runtime.clock.now(),
+        exit_code=aggregate_exit_code(
+            modules, detailed_exitcode=options.command.detailed_exitcode, interrupted=interrupted
+        ),
+        interrupted=interrupted,
+        modules=modules,
+        sts=StsStats(**services.sts_stats()) if services.sts_stats is not None else None,
+    )
+    if options.report_file is not None:
+        write_report(report, options.report_file)
+    return report
+
+
+def write_report(report: RunReport, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(report.model_dump_json(indent=2) + "\n")
+
+
+def _static(
+    selection: Selection, path: Path, status: Literal["excluded"], reason: str, role: Literal["run", "read"] = "run"
+) -> ModuleResult:
+    cfg = selection.configs.get(path)
+    return ModuleResult(
+        path=selection.display(path),
+        status=status,
+        reason=reason,
+        role=role,
+        iam_role=cfg.iam_role if cfg else None,
+        account_id=cfg.account_id() if cfg else None,
+    )
+
+
+def _module_result(selection: Selection, path: Path, outcome: Outcome[Path, _Done]) -> ModuleResult:
+    cfg = selection.configs[path]
+    base = ModuleResult(
+        path=selection.display(path),
+        status=outcome.status.value,
+        iam_role=cfg.iam_role,
+        account_id=cfg.account_id(),
+        bug=outcome.bug,
+    )
+    if outcome.status is Status.SKIPPED:
+        cause = selection.display(outcome.skipped_because) if outcome.skipped_because else "?"
+        return base.model_copy(update={"reason": f"skipped: dependency {cause} failed", "skipped_because": cause})
+    done = outcome.value
+    if done is None:
+        reason = f"internal error in tgo: {outcome.error!r}" if outcome.error else "interrupted before start"
+        return base.model_copy(update={"reason": reason})
+    run = done.run
+    used_cfg = done.config or cfg
+    changes = None
+    if run.plan is not None:
+        p = run.plan
+        changes = PlanChanges(
+            add=p.add, change=p.change, destroy=p.destroy, has_changes=run.has_changes, addresses=list(p.addresses)
+        )
+    elif run.has_changes:
+        changes = PlanChanges(has_changes=True)
+    return base.model_copy(
+        update={
+            "reason": run.reason,
+            "started_at": done.started_at,
+            "finished_at": done.finished_at,
+            "duration_s": round(done.duration_s, 3),
+            "exit_code": run.exit_code,
+            "attempts": run.attempts,
+            "used_mock_outputs": done.used_mock_outputs,
+            "changes": changes,
+            "iam_role": used_cfg.iam_role,
+            "account_id": used_cfg.account_id(),
+            "working_dir": str(run.working_dir) if run.working_dir else None,
+            "plan_file": str(run.plan_file) if run.plan_file else None,
+            "log_file": done.log_file,
+            "stderr_tail": list(run.stderr_tail),
+        }
+    )
+
+
+def graph_text(loader: Loader, root: Path, fmt: str) -> str:
+    """``tgo graph``: the DAG of the tree under ``root`` as dot, json or mermaid text."""
+    selection = select(loader, root, TfCommand("graph"))
+    if fmt == "json":
+        return json.dumps(selection.graph.to_json(selection.root), indent=2)
+    if fmt == "mermaid":
+        return selection.graph.to_mermaid(selection.root)
+    return selection.graph.to_dot(selection.root)

@@ -1,0 +1,138 @@
+"""Which modules a run loads, runs, reads and excludes. Pure apart from discovery and loading.
+
+Contract: :func:`select` raises ConfigErrors (every configuration error of the loaded modules) or
+GraphError (a cycle, printed as ``a -> b -> a``) before anything runs. Modules that are not run but
+whose outputs a run module needs are ``read_only``: loaded, never executed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from orchestrator.config.models import Exclude, ModuleConfig
+from orchestrator.discovery import discover
+from orchestrator.errors import ConfigErrors, TgoError
+from orchestrator.graph import StackGraph
+from orchestrator.terraform.commands import TfCommand
+
+
+class TreeResultLike(Protocol):
+    @property
+    def configs(self) -> Mapping[Path, ModuleConfig]: ...
+
+    @property
+    def errors(self) -> Sequence[TgoError]: ...
+
+
+class Loader(Protocol):
+    """What the run engine needs from ``orchestrator.config.loader.ConfigLoader``."""
+
+    def load_tree(self, dirs: Sequence[Path], *, command: str | None = None) -> Any: ...
+
+    def load_module(
+        self, dir: Path, *, command: str | None = None, outputs: Mapping[Path, Mapping[str, Any]] | None = None
+    ) -> ModuleConfig: ...
+
+
+@dataclass
+class Selection:
+    root: Path
+    configs: dict[Path, ModuleConfig]
+    graph: StackGraph
+    run: list[Path]
+    read_only: set[Path] = field(default_factory=set)
+    excluded: dict[Path, str] = field(default_factory=dict)
+
+    def dag(self, *, reverse: bool) -> dict[Path, list[Path]]:
+        """Run modules -> the run modules they wait for (dependents first when ``reverse``)."""
+        chosen = set(self.run)
+        sub = self.graph.subgraph(chosen)
+        if reverse:
+            return {p: [d for d in sub.dependents_of(p) if d in chosen] for p in self.run}
+        return {p: [d for d in sub.dependencies_of(p) if d in chosen] for p in self.run}
+
+    def display(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix() or "."
+        except ValueError:
+            return str(path)
+
+
+def excluded_by_block(block: Exclude | None, command: str) -> bool:
+    if block is None or not block.if_:
+        return False
+    actions = set(block.actions)
+    return "all" in actions or command in actions or ("all_except_output" in actions and command != "output")
+
+
+def load_closure(loader: Loader, dirs: Iterable[Path], command: str) -> dict[Path, ModuleConfig]:
+    """Load ``dirs`` and, transitively, every dependency outside them."""
+    configs: dict[Path, ModuleConfig] = {}
+    errors: list[TgoError] = []
+    todo = sorted(set(dirs))
+    while todo:
+        tree = loader.load_tree(todo, command=command)
+        configs.update(tree.configs)
+        errors.extend(tree.errors)
+        if errors:
+            break
+        todo = sorted({d for c in tree.configs.values() for d in c.dependency_paths if d not in configs})
+    if errors:
+        raise ConfigErrors.collect(errors)
+    return configs
+
+
+def select(
+    loader: Loader,
+    root: Path,
+    command: TfCommand,
+    *,
+    include_dirs: Sequence[str] = (),
+    exclude_dirs: Sequence[str] = (),
+    accounts: Sequence[str] = (),
+    single: bool = False,
+    include_external: bool = False,
+) -> Selection:
+    root = root.resolve()
+    if single:
+        everything = chosen = [root]
+    else:
+        everything = discover(root)
+        chosen = discover(root, include_dirs=include_dirs, exclude_dirs=exclude_dirs)
+    configs = load_closure(loader, chosen, command.name)
+    graph = StackGraph.build(configs, base=root)
+    excluded: dict[Path, str] = {p: "excluded by --include-dir/--exclude-dir" for p in everything if p not in configs}
+    run: list[Path] = []
+    for path in chosen:
+        reason = _exclusion(configs[path], command, accounts)
+        if reason:
+            excluded[path] = reason
+        else:
+            run.append(path)
+    for path in list(run):
+        block = configs[path].exclude
+        if block is not None and block.exclude_dependencies and excluded_by_block(block, command.name):
+            for dep in graph.transitive_dependencies([path]):
+                excluded.setdefault(dep, f"dependency of excluded {path}")
+    run = [p for p in run if p not in excluded]
+    if include_external and not single:
+        run += sorted(graph.transitive_dependencies(run) - set(run) - set(excluded))
+    read_only = graph.transitive_dependencies(run) - set(run)
+    for path in read_only:
+        excluded.pop(path, None)
+    return Selection(root, configs, graph, sorted(run), read_only, excluded)
+
+
+def _exclusion(cfg: ModuleConfig, command: TfCommand, accounts: Sequence[str]) -> str | None:
+    if cfg.skip:
+        return "skip = true"
+    if excluded_by_block(cfg.exclude, command.name):
+        return f"exclude block (actions {', '.join(cfg.exclude.actions) if cfg.exclude else ''})"
+    if accounts and cfg.account_id() not in accounts:
+        return f"account {cfg.account_id() or 'none'} not selected by --account"
+    if command.is_destroy and cfg.prevent_destroy:
+        return "prevent_destroy = true"
+    return None
