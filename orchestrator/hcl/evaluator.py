@@ -1,0 +1,579 @@
+"""Evaluate :mod:`orchestrator.hcl.ast` expressions to values (:mod:`orchestrator.hcl.values`).
+
+Contract:
+- :func:`evaluate` is pure given its :class:`EvalContext` and thread-safe as long as the context's
+  mappings are. It raises :class:`~orchestrator.errors.EvalError` (with the expression's position and
+  a hint) for anything a user wrote wrong; no other exception escapes for any syntax tree.
+- Variables may be any ``Mapping``: attribute access and indexing use only ``in`` and ``[]``, so a lazy
+  scope is forced only for the names an expression reads.
+- UNKNOWN propagates: operators, conditionals, ``for``, attribute access and (unless a function opts
+  out) function calls on UNKNOWN give UNKNOWN.
+- Function lookup: ``ctx.functions`` first, then Terraform's built-ins. ``try`` and ``can`` are lazy and
+  handled here: an EvalError inside them is swallowed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from orchestrator.errors import EvalError, Pos, TgoError
+from orchestrator.hcl import ast
+from orchestrator.hcl.functions import BUILTINS
+from orchestrator.hcl.functions.coerce import (
+    describe,
+    equal,
+    is_mapping,
+    normalize_number,
+    to_bool,
+    to_number,
+    to_string,
+    type_name,
+)
+from orchestrator.hcl.values import UNKNOWN, Value
+
+__all__ = ["EvalContext", "Function", "evaluate", "references"]
+
+Function = Callable[..., Value]
+Scope = Mapping[str, Value]
+
+_SPLAT_KEY: Final = "*"  # not an identifier, so it cannot collide with a for variable
+_EMPTY: Final[Scope] = {}
+_ARITH_VERBS: Final = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide", "%": "take the remainder of"}
+_INTERNAL_ERRORS: Final = (ValueError, TypeError, ArithmeticError, IndexError, KeyError, re.error, RecursionError)
+
+
+@dataclass(frozen=True)
+class EvalContext:
+    """What an expression can see. ``base_dir`` is where file functions resolve relative paths."""
+
+    variables: Mapping[str, Value]
+    functions: Mapping[str, Function]
+    base_dir: Path
+
+
+def _suggest(name: str, candidates: Iterable[str]) -> str | None:
+    match = difflib.get_close_matches(name, [str(c) for c in candidates], n=1, cutoff=0.6)
+    return f"did you mean '{match[0]}'?" if match else None
+
+
+def _err(message: str, pos: Pos, hint: str | None = None) -> EvalError:
+    return EvalError(message, pos=pos, hint=hint)
+
+
+class _Evaluator:
+    __slots__ = ("ctx",)
+
+    def __init__(self, ctx: EvalContext) -> None:
+        self.ctx = ctx
+
+    def eval(self, e: ast.Expr, scope: Scope) -> Value:
+        return _DISPATCH[type(e)](self, e, scope)
+
+    # leaves ----------------------------------------------------------------------------------------
+    def literal(self, e: ast.Literal, scope: Scope) -> Value:
+        return e.value
+
+    def var(self, e: ast.Var, scope: Scope) -> Value:
+        name = e.name
+        if name in scope:
+            return scope[name]
+        variables = self.ctx.variables
+        if name in variables:
+            return variables[name]
+        suggestion = _suggest(name, [*scope, *variables])
+        msg = f"unknown variable '{name}'" + (f"; {suggestion}" if suggestion else "")
+        raise _err(msg, e.pos, None if suggestion else "check the spelling or define it")
+
+    def splat_item(self, e: ast.SplatItem, scope: Scope) -> Value:
+        return scope[_SPLAT_KEY]
+
+    # templates -------------------------------------------------------------------------------------
+    def template(self, e: ast.Template, scope: Scope) -> Value:
+        parts = e.parts
+        if len(parts) == 1 and type(parts[0]) not in (ast.Literal, ast.TemplateIf, ast.TemplateFor):
+            return self.eval(parts[0], scope)  # "${x}" is x itself, unconverted
+        return self.render(parts, scope)
+
+    def render(self, parts: tuple[ast.Expr, ...], scope: Scope) -> Value:
+        out: list[str] = []
+        for part in parts:
+            t = type(part)
+            if t is ast.Literal:
+                out.append(part.value)  # type: ignore[union-attr,arg-type]
+                continue
+            value = self.eval(part, scope) if t not in (ast.TemplateIf, ast.TemplateFor) else None
+            if t is ast.TemplateIf:
+                value = self.template_if(part, scope)  # type: ignore[arg-type]
+            elif t is ast.TemplateFor:
+                value = self.template_for(part, scope)  # type: ignore[arg-type]
+            if value is UNKNOWN:
+                return UNKNOWN
+            out.append(self.interp(value, part.pos))
+        return "".join(out)
+
+    def interp(self, value: Value, pos: Pos) -> str:
+        if type(value) is str:
+            return value
+        if value is None:
+            raise _err("cannot use a null value in a string template", pos, "guard it with a conditional or coalesce()")
+        if isinstance(value, list) or is_mapping(value):
+            kind = type_name(value)
+            raise _err(f"cannot use a {kind} in a string template", pos, "use jsonencode() or join() to make a string")
+        try:
+            return to_string(value)
+        except EvalError as exc:
+            raise exc.with_context(pos=pos) from None
+
+    def template_if(self, e: ast.TemplateIf, scope: Scope) -> Value:
+        cond = self.eval(e.cond, scope)
+        if cond is UNKNOWN:
+            return UNKNOWN
+        if self.as_bool(cond, e.cond.pos, "the %{ if } condition"):
+            return self.render(e.then.parts, scope)
+        return "" if e.else_ is None else self.render(e.else_.parts, scope)
+
+    def template_for(self, e: ast.TemplateFor, scope: Scope) -> Value:
+        pairs = self.iterate(e.coll, scope)
+        if pairs is UNKNOWN:
+            return UNKNOWN
+        out = []
+        for key, value in pairs:
+            inner = self.bind(scope, e.key_var, key, e.value_var, value)
+            text = self.render(e.body.parts, inner)
+            if text is UNKNOWN:
+                return UNKNOWN
+            out.append(text)
+        return "".join(out)
+
+    # operators -------------------------------------------------------------------------------------
+    def as_bool(self, value: Value, pos: Pos, what: str) -> bool:
+        try:
+            return to_bool(value)
+        except EvalError:
+            raise _err(f"{what} must be a bool, got {describe(value)}", pos) from None
+
+    def unary(self, e: ast.Unary, scope: Scope) -> Value:
+        value = self.eval(e.operand, scope)
+        if value is UNKNOWN:
+            return UNKNOWN
+        if e.op == "!":
+            return not self.as_bool(value, e.pos, "the operand of '!'")
+        try:
+            return -to_number(value)
+        except EvalError:
+            raise _err(f"cannot negate {describe(value)}", e.pos, "'-' needs a number") from None
+
+    def binary(self, e: ast.Binary, scope: Scope) -> Value:
+        left = self.eval(e.left, scope)
+        right = self.eval(e.right, scope)
+        op = e.op
+        if left is UNKNOWN or right is UNKNOWN:
+            if op == "&&" and (left is False or right is False):
+                return False
+            if op == "||" and (left is True or right is True):
+                return True
+            return UNKNOWN
+        if op == "==":
+            return equal(left, right)
+        if op == "!=":
+            return not equal(left, right)
+        if op == "&&":
+            return self.as_bool(left, e.left.pos, "the left of '&&'") and self.as_bool(
+                right, e.right.pos, "the right of '&&'"
+            )
+        if op == "||":
+            return self.as_bool(left, e.left.pos, "the left of '||'") or self.as_bool(
+                right, e.right.pos, "the right of '||'"
+            )
+        try:
+            a, b = to_number(left), to_number(right)
+        except EvalError:
+            verb = _ARITH_VERBS.get(op, f"compare with '{op}'")
+            raise _err(
+                f"cannot {verb} {describe(left)} and {describe(right)}", e.pos, f"'{op}' needs two numbers"
+            ) from None
+        return _arith(op, a, b, e.pos)
+
+    def conditional(self, e: ast.Conditional, scope: Scope) -> Value:
+        cond = self.eval(e.cond, scope)
+        if cond is UNKNOWN:
+            return UNKNOWN
+        branch = e.then if self.as_bool(cond, e.cond.pos, "the condition") else e.else_
+        return self.eval(branch, scope)
+
+    # collections -----------------------------------------------------------------------------------
+    def tuple_(self, e: ast.TupleExpr, scope: Scope) -> Value:
+        return [self.eval(item, scope) for item in e.items]
+
+    def object_(self, e: ast.ObjectExpr, scope: Scope) -> Value:
+        out: dict[str, Value] = {}
+        for key_expr, value_expr in e.items:
+            key = key_expr.value if type(key_expr) is ast.Literal else self.eval(key_expr, scope)
+            if key is UNKNOWN:
+                return UNKNOWN
+            out[self.key_string(key, key_expr.pos)] = self.eval(value_expr, scope)
+        return out
+
+    def key_string(self, key: Value, pos: Pos) -> str:
+        if type(key) is str:
+            return key
+        try:
+            if key is None:
+                raise EvalError("null")
+            return to_string(key)
+        except EvalError:
+            raise _err(f"an object key must be a string, got {describe(key)}", pos) from None
+
+    def iterate(self, coll_expr: ast.Expr, scope: Scope) -> Any:
+        coll = self.eval(coll_expr, scope)
+        if coll is UNKNOWN:
+            return UNKNOWN
+        if isinstance(coll, list | tuple):
+            return list(enumerate(coll))
+        if is_mapping(coll):
+            return [(k, coll[k]) for k in sorted(coll)]
+        raise _err(f"cannot iterate over {describe(coll)}", coll_expr.pos, "a for expression needs a list or an object")
+
+    @staticmethod
+    def bind(scope: Scope, key_var: str | None, key: Value, value_var: str, value: Value) -> Scope:
+        inner = dict(scope)
+        if key_var is not None:
+            inner[key_var] = key
+        inner[value_var] = value
+        return inner
+
+    def keep(self, cond: ast.Expr | None, scope: Scope) -> Value:
+        if cond is None:
+            return True
+        value = self.eval(cond, scope)
+        if value is UNKNOWN:
+            return UNKNOWN
+        return self.as_bool(value, cond.pos, "the 'if' of a for expression")
+
+    def for_tuple(self, e: ast.ForTuple, scope: Scope) -> Value:
+        pairs = self.iterate(e.coll, scope)
+        if pairs is UNKNOWN:
+            return UNKNOWN
+        out = []
+        for key, value in pairs:
+            inner = self.bind(scope, e.key_var, key, e.value_var, value)
+            keep = self.keep(e.cond, inner)
+            if keep is UNKNOWN:
+                return UNKNOWN
+            if keep:
+                out.append(self.eval(e.value, inner))
+        return out
+
+    def for_object(self, e: ast.ForObject, scope: Scope) -> Value:
+        pairs = self.iterate(e.coll, scope)
+        if pairs is UNKNOWN:
+            return UNKNOWN
+        out: dict[str, Value] = {}
+        for key, value in pairs:
+            inner = self.bind(scope, e.key_var, key, e.value_var, value)
+            keep = self.keep(e.cond, inner)
+            if keep is UNKNOWN:
+                return UNKNOWN
+            if not keep:
+                continue
+            k = self.eval(e.key, inner)
+            if k is UNKNOWN:
+                return UNKNOWN
+            k = self.key_string(k, e.key.pos)
+            v = self.eval(e.value, inner)
+            if e.grouping:
+                out.setdefault(k, []).append(v)
+            elif k in out:
+                raise _err(f"duplicate key '{k}' in for expression", e.key.pos, "add '...' after the value to group")
+            else:
+                out[k] = v
+        return out
+
+    # traversal -------------------------------------------------------------------------------------
+    def get_attr(self, e: ast.GetAttr, scope: Scope) -> Value:
+        obj = self.eval(e.obj, scope)
+        if obj is UNKNOWN:
+            return UNKNOWN
+        return self.lookup(obj, e.name, e.pos, attr=True)
+
+    def lookup(self, obj: Value, name: str, pos: Pos, attr: bool) -> Value:
+        if type(obj) is dict or is_mapping(obj):
+            if name in obj:
+                return obj[name]
+            suggestion = _suggest(name, obj.keys())
+            what = f"object has no attribute '{name}'" if attr else f'object has no key "{name}"'
+            raise _err(what + (f"; {suggestion}" if suggestion else ""), pos, None if suggestion else _keys_hint(obj))
+        if obj is None:
+            raise _err(f"cannot read '{name}' of null", pos, "guard it with try() or a conditional")
+        if isinstance(obj, list) and attr:
+            raise _err(f"cannot read attribute '{name}' of a list", pos, f"use [*].{name} or a for expression")
+        raise _err(f"cannot read '{name}' of {describe(obj)}", pos)
+
+    def index(self, e: ast.Index, scope: Scope) -> Value:
+        obj = self.eval(e.obj, scope)
+        key = self.eval(e.key, scope)
+        if obj is UNKNOWN or key is UNKNOWN:
+            return UNKNOWN
+        if isinstance(obj, list | tuple):
+            try:
+                number = to_number(key)
+            except EvalError:
+                raise _err(f"a list index must be a number, got {describe(key)}", e.key.pos) from None
+            if type(number) is not int or number < 0 or number >= len(obj):
+                raise _err(
+                    f"index {to_string(number)} is out of range for a list of {len(obj)} elements",
+                    e.key.pos,
+                    "use an index from 0 to length - 1, or element() to wrap around",
+                )
+            return obj[number]
+        if key is None:
+            raise _err("cannot index with null", e.key.pos)
+        if is_mapping(obj) and not (isinstance(key, list) or is_mapping(key)):
+            return self.lookup(obj, to_string(key), e.pos, attr=False)
+        raise _err(f"cannot index {describe(obj)} with {describe(key)}", e.pos)
+
+    def splat(self, e: ast.Splat, scope: Scope) -> Value:
+        obj = self.eval(e.obj, scope)
+        if obj is UNKNOWN:
+            return UNKNOWN
+        if obj is None:
+            return []
+        items = obj if isinstance(obj, list | tuple) else [obj]
+        each = e.each
+        if type(each) is ast.SplatItem:
+            return list(items)
+        out = []
+        for item in items:
+            inner = dict(scope)
+            inner[_SPLAT_KEY] = item
+            out.append(self.eval(each, inner))
+        return out
+
+    # calls -----------------------------------------------------------------------------------------
+    def call(self, e: ast.Call, scope: Scope) -> Value:
+        name = e.name
+        if name == "try":
+            return self.try_(e, scope)
+        if name == "can":
+            return self.can(e, scope)
+        args = [self.eval(a, scope) for a in e.args]
+        if e.expand_last:
+            if not args:
+                raise _err(f"{name}(...) needs an argument to expand", e.pos)
+            last = args.pop()
+            if last is UNKNOWN:
+                return UNKNOWN
+            if not isinstance(last, list | tuple):
+                raise _err(f"cannot expand {describe(last)} with '...'", e.args[-1].pos, "'...' needs a list")
+            args.extend(last)
+        fn = self.ctx.functions.get(name)
+        if fn is not None:
+            return self.call_external(name, fn, args, e.pos)
+        builtin = BUILTINS.get(name)
+        if builtin is None:
+            suggestion = _suggest(name, [*self.ctx.functions, *BUILTINS, "try", "can"])
+            msg = f"unknown function '{name}'" + (f"; {suggestion}" if suggestion else "")
+            raise _err(msg, e.pos, None if suggestion else "see Terraform's and Terragrunt's function lists")
+        try:
+            builtin.check_arity(len(args))
+            if not builtin.unknown_ok and any(a is UNKNOWN for a in args):
+                return UNKNOWN
+            if builtin.needs_ctx:
+                return builtin.fn(self.ctx, *args)
+            return builtin.fn(*args)
+        except TgoError as exc:
+            raise exc.with_context(pos=e.pos) from None
+        except _INTERNAL_ERRORS as exc:
+            raise _err(f"{name}(): {exc}", e.pos) from None
+
+    def call_external(self, name: str, fn: Function, args: list[Value], pos: Pos) -> Value:
+        try:
+            return fn(*args)
+        except TgoError as exc:
+            raise exc.with_context(pos=pos) from None
+        except TypeError:
+            try:
+                inspect.signature(fn).bind(*args)
+            except TypeError as bind_exc:
+                raise _err(f"{name}(): {bind_exc}", pos, "check the number of arguments") from None
+            raise
+
+    def try_(self, e: ast.Call, scope: Scope) -> Value:
+        if not e.args or e.expand_last:
+            raise _err("try() expects at least 1 argument, without '...'", e.pos)
+        last: EvalError | None = None
+        for arg in e.args:
+            try:
+                return self.eval(arg, scope)
+            except EvalError as exc:
+                last = exc
+        assert last is not None
+        raise _err("try(): no argument could be evaluated", e.pos, f"the last error: {last.format()}")
+
+    def can(self, e: ast.Call, scope: Scope) -> Value:
+        if len(e.args) != 1 or e.expand_last:
+            raise _err(f"can() expects 1 argument, got {len(e.args)}", e.pos)
+        try:
+            value = self.eval(e.args[0], scope)
+        except EvalError:
+            return False
+        return UNKNOWN if value is UNKNOWN else True
+
+
+def _keys_hint(obj: Mapping[str, Value]) -> str:
+    keys = sorted(str(k) for k in obj)
+    if not keys:
+        return "the object is empty"
+    shown = ", ".join(keys[:8]) + (", ..." if len(keys) > 8 else "")
+    return f"it has: {shown}"
+
+
+def _arith(op: str, a: int | float, b: int | float, pos: Pos) -> Value:
+    if op == "+":
+        return normalize_number(a + b)
+    if op == "-":
+        return normalize_number(a - b)
+    if op == "*":
+        return normalize_number(a * b)
+    if op in ("/", "%") and b == 0:
+        raise _err("division by zero", pos)
+    if op == "/":
+        if type(a) is int and type(b) is int and a % b == 0:
+            return a // b
+        return normalize_number(a / b)
+    if op == "%":
+        # Terraform's remainder takes the sign of the dividend (Go), unlike Python's %.
+        rem = abs(a) % abs(b)
+        return normalize_number(-rem if a < 0 else rem)
+    if op == "<":
+        return a < b
+    if op == ">":
+        return a > b
+    if op == "<=":
+        return a <= b
+    return a >= b
+
+
+_DISPATCH: Final[Mapping[type, Callable[[_Evaluator, Any, Scope], Value]]] = {
+    ast.Literal: _Evaluator.literal,
+    ast.Template: _Evaluator.template,
+    ast.TemplateIf: _Evaluator.template_if,
+    ast.TemplateFor: _Evaluator.template_for,
+    ast.Var: _Evaluator.var,
+    ast.GetAttr: _Evaluator.get_attr,
+    ast.Index: _Evaluator.index,
+    ast.SplatItem: _Evaluator.splat_item,
+    ast.Splat: _Evaluator.splat,
+    ast.Call: _Evaluator.call,
+    ast.Unary: _Evaluator.unary,
+    ast.Binary: _Evaluator.binary,
+    ast.Conditional: _Evaluator.conditional,
+    ast.TupleExpr: _Evaluator.tuple_,
+    ast.ObjectExpr: _Evaluator.object_,
+    ast.ForTuple: _Evaluator.for_tuple,
+    ast.ForObject: _Evaluator.for_object,
+}
+
+
+def evaluate(expr: ast.Expr, ctx: EvalContext) -> Value:
+    """The value of ``expr``; raises EvalError (with position and hint) on any evaluation problem."""
+    try:
+        return _Evaluator(ctx).eval(expr, _EMPTY)
+    except RecursionError:
+        raise _err("expression nested too deeply", expr.pos) from None
+
+
+# ------------------------------------------------------------------------------------------------
+# references
+
+
+def references(expr: ast.Expr) -> set[tuple[str, ...]]:
+    """Every variable traversal in ``expr``: root name plus the static attribute/index names after it.
+
+    ``var[local.k]`` gives ``("var",)`` and ``("local", "k")``; variables bound by ``for`` are excluded.
+    """
+    out: set[tuple[str, ...]] = set()
+    _refs(expr, frozenset(), out)
+    return out
+
+
+def _traversal(expr: ast.Expr, bound: frozenset[str], out: set[tuple[str, ...]]) -> None:
+    steps: list[ast.GetAttr | ast.Index] = []
+    node: ast.Expr = expr
+    while type(node) in (ast.GetAttr, ast.Index):
+        steps.append(node)  # type: ignore[arg-type]
+        node = node.obj  # type: ignore[union-attr]
+    steps.reverse()
+    path: list[str] | None = None
+    if type(node) is ast.Var:
+        if node.name not in bound:
+            path = [node.name]
+    else:
+        _refs(node, bound, out)
+    for step in steps:
+        if type(step) is ast.GetAttr:
+            if path is not None:
+                path.append(step.name)
+            continue
+        key = step.key  # type: ignore[union-attr]
+        if type(key) is ast.Literal and type(key.value) in (str, int):
+            if path is not None:
+                path.append(str(key.value))
+            continue
+        if path is not None:
+            out.add(tuple(path))
+            path = None
+        _refs(key, bound, out)
+    if path is not None:
+        out.add(tuple(path))
+
+
+def _refs(e: ast.Expr, bound: frozenset[str], out: set[tuple[str, ...]]) -> None:
+    t = type(e)
+    if t in (ast.Var, ast.GetAttr, ast.Index):
+        _traversal(e, bound, out)
+    elif t is ast.Splat:
+        _refs(e.obj, bound, out)  # type: ignore[union-attr]
+        _refs(e.each, bound, out)  # type: ignore[union-attr]
+    elif t in (ast.ForTuple, ast.ForObject, ast.TemplateFor):
+        _refs(e.coll, bound, out)  # type: ignore[union-attr]
+        inner = bound | {e.value_var} | ({e.key_var} if e.key_var else set())  # type: ignore[union-attr]
+        for child in _children(e):
+            if child is not e.coll:  # type: ignore[union-attr]
+                _refs(child, inner, out)
+    else:
+        for child in _children(e):
+            _refs(child, bound, out)
+
+
+def _children(e: ast.Expr) -> tuple[ast.Expr, ...]:
+    match e:
+        case ast.Template(parts):
+            return parts
+        case ast.TemplateIf(cond, then, else_):
+            return (cond, then) if else_ is None else (cond, then, else_)
+        case ast.TemplateFor(_, _, coll, body):
+            return (coll, body)
+        case ast.Call(_, args):
+            return args
+        case ast.Unary(_, operand):
+            return (operand,)
+        case ast.Binary(_, left, right):
+            return (left, right)
+        case ast.Conditional(cond, then, else_):
+            return (cond, then, else_)
+        case ast.TupleExpr(items):
+            return items
+        case ast.ObjectExpr(items):
+            return tuple(x for pair in items for x in pair)
+        case ast.ForTuple(_, _, coll, value, cond):
+            return (coll, value) if cond is None else (coll, value, cond)
+        case ast.ForObject(_, _, coll, key, value, cond):
+            return (coll, key, value) if cond is None else (coll, key, value, cond)
+    return ()

@@ -1,0 +1,544 @@
+"""Parse HCL native syntax and HCL's JSON syntax into tgo's syntax tree (:mod:`orchestrator.hcl.ast`).
+
+The only module in the project that imports ``hcl2`` or ``lark``.
+
+Choice of input tree: python-hcl2's typed tree (``hcl2.parses``) runs the raw lark parse and then a
+round-trip-preserving transformer over it; we measured ~2x the cost of the raw parse alone
+(``hcl2.parses_to_tree``) on typical ``terragrunt.hcl`` files (see tests/bench figures in the report).
+So we take the raw lark tree of the same grammar (``hcl2.parser.parser()``) and convert it to our AST in
+one pass (:class:`_Converter`); python-hcl2's transformer classes are never used. Heredoc bodies and
+``templatefile`` templates are one token in that grammar, so :mod:`orchestrator.hcl.template` scans them.
+
+Contract: every function here is pure and thread-safe (the lark parser is built once by hcl2 and
+only read). Any syntax error raises :class:`~orchestrator.errors.HclSyntaxError` with file, line, col
+and a readable message; no lark exception escapes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from hcl2.parser import parser as _hcl2_parser
+from lark import Token, Tree
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from orchestrator.errors import HclSyntaxError, Pos
+from orchestrator.hcl import ast
+from orchestrator.hcl.template import FlatPart, assemble, heredoc_body, scan_template
+
+__all__ = [
+    "DEFAULT_JSON_BLOCK_TYPES",
+    "parse_expression",
+    "parse_json_text",
+    "parse_template",
+    "parse_text",
+]
+
+_BINARY_OPS = {
+    "DOUBLE_PIPE": "||",
+    "DOUBLE_AMP": "&&",
+    "DOUBLE_EQ": "==",
+    "NEQ": "!=",
+    "LT": "<",
+    "GT": ">",
+    "LEQ": "<=",
+    "GEQ": ">=",
+    "PLUS": "+",
+    "MINUS": "-",
+    "ASTERISK": "*",
+    "SLASH": "/",
+    "PERCENT": "%",
+}
+_ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", re.S)
+_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+_SKIP = frozenset({"new_line_or_comment", "for_intro", "for_cond"})
+
+
+class _Converter:
+    """One pass from the raw lark tree to ast nodes. ``dline``/``dcol`` shift positions of snippets."""
+
+    def __init__(self, file: str, dline: int = 0, dcol: int = 0) -> None:
+        self.file = file
+        self.dline = dline
+        self.dcol = dcol
+        self.rules = {
+            "conditional": self.conditional,
+            "binary_op": self.binary_op,
+            "unary_op": self.unary_op,
+            "expr_term": self.expr_term,
+        }
+        self.terms = {
+            "int_lit": self.int_lit,
+            "float_lit": self.float_lit,
+            "string": self.string,
+            "template_string": self.template_string,
+            "tuple": self.tuple_,
+            "object": self.object_,
+            "identifier": self.identifier,
+            "literal_value": self.literal_value,
+            "function_call": self.function_call,
+            "heredoc_template": self.heredoc,
+            "heredoc_template_trim": self.heredoc,
+            "index_expr_term": self.traversal,
+            "get_attr_expr_term": self.traversal,
+            "attr_splat_expr_term": self.splat,
+            "full_splat_expr_term": self.splat,
+            "for_tuple_expr": self.for_tuple,
+            "for_object_expr": self.for_object,
+        }
+
+    # positions -----------------------------------------------------------------------------------
+    def pos(self, line: int, col: int) -> Pos:
+        if line == 1:
+            col += self.dcol
+        return Pos(self.file, line + self.dline, col)
+
+    def tpos(self, tree: Any) -> Pos:
+        meta = tree.meta
+        return self.pos(getattr(meta, "line", 1), getattr(meta, "column", 1))
+
+    def kpos(self, tok: Token) -> Pos:
+        return self.pos(tok.line or 1, tok.column or 1)
+
+    def error(self, message: str, pos: Pos, hint: str | None = None) -> HclSyntaxError:
+        return HclSyntaxError(message, pos=pos, hint=hint)
+
+    # structure -----------------------------------------------------------------------------------
+    def body(self, tree: Any) -> ast.Body:
+        attributes: dict[str, ast.Attribute] = {}
+        blocks: list[ast.Block] = []
+        for child in tree.children:
+            if not isinstance(child, Tree):
+                continue
+            if child.data == "attribute":
+                attr = self.attribute(child)
+                prev = attributes.get(attr.name)
+                if prev is not None:
+                    raise self.error(
+                        f"attribute '{attr.name}' is defined twice (lines {prev.pos.line} and {attr.pos.line})",
+                        attr.pos,
+                        "remove or rename one of them",
+                    )
+                attributes[attr.name] = attr
+            elif child.data == "block":
+                blocks.append(self.block(child))
+        return ast.Body(attributes, tuple(blocks), self.tpos(tree))
+
+    def name_of(self, node: Any) -> str:
+        tok = node.children[0]
+        return str(tok)
+
+    def attribute(self, tree: Any) -> ast.Attribute:
+        name_node, _eq, expr = tree.children
+        return ast.Attribute(self.name_of(name_node), self.expr(expr), self.tpos(tree))
+
+    def block(self, tree: Any) -> ast.Block:
+        children = [c for c in tree.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+        body = children[-1]
+        btype = self.name_of(children[0])
+        labels: list[str] = []
+        for lab in children[1:-1]:
+            if lab.data == "string":
+                value = self.string(lab)
+                if not isinstance(value, ast.Literal):
+                    raise self.error("block labels cannot contain interpolations", value.pos)
+                labels.append(value.value)
+            else:
+                labels.append(self.name_of(lab))
+        return ast.Block(btype, tuple(labels), self.body(body), self.tpos(tree))
+
+    # expressions ---------------------------------------------------------------------------------
+    def expr(self, tree: Any) -> ast.Expr:
+        rule = self.rules.get(tree.data)
+        if rule is not None:
+            return rule(tree)
+        return self.terms[tree.data](tree)
+
+    def exprs(self, children: list[Any]) -> list[ast.Expr]:
+        return [self.expr(c) for c in children if isinstance(c, Tree) and c.data not in _SKIP]
+
+    def expr_term(self, tree: Any) -> ast.Expr:
+        children = tree.children
+        if len(children) == 1:
+            return self.terms[children[0].data](children[0])
+        return self.exprs(children)[0]  # parenthesised
+
+    def conditional(self, tree: Any) -> ast.Expr:
+        cond, then, else_ = self.exprs(tree.children)
+        return ast.Conditional(cond, then, else_, self.tpos(tree))
+
+    def binary_op(self, tree: Any) -> ast.Expr:
+        left = self.expr(tree.children[0])
+        term = tree.children[1]
+        op_tok = term.children[0].children[0]
+        right = self.exprs(term.children[1:])[0]
+        return ast.Binary(_BINARY_OPS[op_tok.type], left, right, self.tpos(tree))
+
+    def unary_op(self, tree: Any) -> ast.Expr:
+        op_tok, operand = tree.children
+        inner = self.expr(operand)
+        if op_tok == "-" and isinstance(inner, ast.Literal) and type(inner.value) in (int, float):
+            return ast.Literal(-inner.value, self.tpos(tree))
+        return ast.Unary(str(op_tok), inner, self.tpos(tree))
+
+    def int_lit(self, tree: Any) -> ast.Expr:
+        return ast.Literal(int(tree.children[0]), self.tpos(tree))
+
+    def float_lit(self, tree: Any) -> ast.Expr:
+        value = float(tree.children[0])
+        num: int | float = int(value) if value.is_integer() else value
+        return ast.Literal(num, self.tpos(tree))
+
+    def literal_value(self, tree: Any) -> ast.Expr:
+        tok = tree.children[0]
+        value = {"TRUE": True, "FALSE": False}.get(tok.type)
+        return ast.Literal(value, self.tpos(tree))
+
+    def identifier(self, tree: Any) -> ast.Expr:
+        return ast.Var(str(tree.children[0]), self.tpos(tree))
+
+    def template_string(self, tree: Any) -> ast.Expr:
+        raw = str(tree.children[0])[2:-2]
+        return ast.Literal(self.unescape(raw, self.tpos(tree)), self.tpos(tree))
+
+    def tuple_(self, tree: Any) -> ast.Expr:
+        return ast.TupleExpr(tuple(self.exprs(tree.children)), self.tpos(tree))
+
+    def object_(self, tree: Any) -> ast.Expr:
+        items = []
+        for elem in tree.children:
+            if isinstance(elem, Tree) and elem.data == "object_elem":
+                key_node, _sep, value = elem.children
+                items.append((self.object_key(key_node), self.expr(value)))
+        return ast.ObjectExpr(tuple(items), self.tpos(tree))
+
+    def object_key(self, key_node: Any) -> ast.Expr:
+        inner = key_node.children[0]
+        if inner.data == "keyword":
+            return ast.Literal(str(inner.children[0]), self.tpos(inner))
+        key = self.expr(inner)
+        # A bare identifier is a literal key; "(name)" is an expression (parenthesised expr_term).
+        if isinstance(key, ast.Var) and len(inner.children) == 1:
+            return ast.Literal(key.name, key.pos)
+        return key
+
+    def function_call(self, tree: Any) -> ast.Expr:
+        names = [str(c.children[0]) for c in tree.children if isinstance(c, Tree) and c.data == "identifier"]
+        args: list[ast.Expr] = []
+        expand = False
+        for c in tree.children:
+            if isinstance(c, Tree) and c.data == "arguments":
+                args = self.exprs(c.children)
+                expand = any(isinstance(t, Token) and t.type == "ELLIPSIS" for t in c.children)
+        return ast.Call("::".join(names), tuple(args), expand, self.tpos(tree))
+
+    def traversal(self, tree: Any) -> ast.Expr:
+        obj_node, op = tree.children
+        return self.apply_op(self.expr(obj_node), op, self.tpos(tree))
+
+    def apply_op(self, obj: ast.Expr, op: Any, pos: Pos) -> ast.Expr:
+        if op.data == "get_attr":
+            name = op.children[1].children[0]
+            return ast.GetAttr(obj, str(name), pos)
+        if op.data == "short_index":
+            return ast.Index(obj, ast.Literal(int(op.children[1]), pos), pos)
+        return ast.Index(obj, self.exprs(op.children)[0], pos)  # braces_index
+
+    def splat(self, tree: Any) -> ast.Expr:
+        obj_node, splat = tree.children
+        pos = self.tpos(tree)
+        each: ast.Expr = ast.SplatItem(pos)
+        for op in splat.children[1:]:
+            each = self.apply_op(each, op, self.tpos(op))
+        return ast.Splat(self.expr(obj_node), each, pos)
+
+    def for_intro(self, tree: Any) -> tuple[str | None, str, ast.Expr]:
+        names = [str(c.children[0]) for c in tree.children if isinstance(c, Tree) and c.data == "identifier"]
+        coll = self.exprs([c for c in tree.children if not (isinstance(c, Tree) and c.data == "identifier")])[0]
+        if len(names) == 2:
+            return names[0], names[1], coll
+        return None, names[0], coll
+
+    def _for_parts(self, tree: Any) -> tuple[Any, list[ast.Expr], ast.Expr | None]:
+        intro = cond_tree = None
+        for c in tree.children:
+            if isinstance(c, Tree) and c.data == "for_intro":
+                intro = c
+            elif isinstance(c, Tree) and c.data == "for_cond":
+                cond_tree = c
+        cond = None if cond_tree is None else self.exprs(cond_tree.children)[0]
+        assert intro is not None
+        return intro, self.exprs(tree.children), cond
+
+    def for_tuple(self, tree: Any) -> ast.Expr:
+        intro, (value,), cond = self._for_parts(tree)
+        kv, vv, coll = self.for_intro(intro)
+        return ast.ForTuple(kv, vv, coll, value, cond, self.tpos(tree))
+
+    def for_object(self, tree: Any) -> ast.Expr:
+        intro, (key, value), cond = self._for_parts(tree)
+        kv, vv, coll = self.for_intro(intro)
+        grouping = any(isinstance(t, Token) and t.type == "ELLIPSIS" for t in tree.children)
+        return ast.ForObject(kv, vv, coll, key, value, cond, grouping, self.tpos(tree))
+
+    # strings and templates -----------------------------------------------------------------------
+    def unescape(self, raw: str, pos: Pos) -> str:
+        if "\\" not in raw:
+            return raw
+
+        def repl(m: re.Match[str]) -> str:
+            esc = m.group(1)
+            if esc[0] in "uU":
+                return chr(int(esc[1:], 16))
+            out = _SIMPLE_ESCAPES.get(esc)
+            if out is None:
+                raise self.error(f"invalid escape sequence '\\{esc}' in string", pos, 'write "\\\\" for a backslash')
+            return out
+
+        return _ESCAPE_RE.sub(repl, raw)
+
+    def string(self, tree: Any) -> ast.Expr:
+        pos = self.tpos(tree)
+        parts = [c for c in tree.children if isinstance(c, Tree)]
+        if not parts:
+            return ast.Literal("", pos)
+        if len(parts) == 1 and isinstance(parts[0].children[0], Token):
+            tok = parts[0].children[0]
+            return ast.Literal(self.string_chars(tok), pos)
+        flat: list[FlatPart] = [self.flat_part(p.children[0]) for p in parts]
+        return assemble(flat, pos)
+
+    def string_chars(self, tok: Token) -> str:
+        if tok.type == "STRING_CHARS":
+            return self.unescape(str(tok), self.kpos(tok))
+        return str(tok)[1:]  # "$${" -> "${", "%%{" -> "%{"
+
+    def flat_part(self, node: Any) -> FlatPart:
+        if isinstance(node, Token):
+            return FlatPart("lit", self.string_chars(node), False, False, self.kpos(node))
+        toks = [c for c in node.children if isinstance(c, Token)]
+        sl = len(toks) > 1 and toks[1].type == "STRIP_MARKER"
+        sr = len(toks) > 1 and toks[-2].type == "STRIP_MARKER"
+        pos = self.tpos(node)
+        kind = node.data
+        if kind == "interpolation":
+            return FlatPart("expr", self.exprs(node.children)[0], False, False, pos)
+        if kind == "template_if_start":
+            return FlatPart("if", self.exprs(node.children)[0], sl, sr, pos)
+        if kind == "template_for_start":
+            names = [str(c.children[0]) for c in node.children if isinstance(c, Tree) and c.data == "identifier"]
+            coll = self.exprs([c for c in node.children if not (isinstance(c, Tree) and c.data == "identifier")])[0]
+            key_var, value_var = (names[0], names[1]) if len(names) == 2 else (None, names[0])
+            return FlatPart("for", (key_var, value_var, coll), sl, sr, pos)
+        return FlatPart(str(kind).removeprefix("template_"), None, sl, sr, pos)
+
+    def heredoc(self, tree: Any) -> ast.Expr:
+        tok = tree.children[0]
+        pos = self.tpos(tree)
+        text = heredoc_body(str(tok), trim=tok.type == "HEREDOC_TEMPLATE_TRIM")
+        return parse_template(text, self.file, pos.line + 1, 1)
+
+
+# ------------------------------------------------------------------------------------------------
+# Syntax errors
+
+_TOKEN_NAMES = {
+    "RBRACE": "'}'",
+    "LBRACE": "'{'",
+    "RSQB": "']'",
+    "LSQB": "'['",
+    "RPAR": "')'",
+    "LPAR": "'('",
+    "EQ": "'='",
+    "COLON": "':'",
+    "COMMA": "','",
+    "DBLQUOTE": "'\"'",
+    "NL_OR_COMMENT": "a new line",
+    "$END": "end of file",
+    "QMARK": "'?'",
+    "DOT": "'.'",
+    "NAME": "a name",
+}
+_EXPR_STARTS = frozenset({"NAME", "INT_LITERAL", "DBLQUOTE", "LSQB", "LBRACE", "LPAR"})
+
+
+def _describe_expected(expected: set[str]) -> str:
+    if len(_EXPR_STARTS & expected) >= 4:
+        return "an expression"
+    if "STRING_CHARS" in expected and "DBLQUOTE" in expected:
+        return "the closing '\"' of the string"
+    names = sorted({_TOKEN_NAMES[e] for e in expected if e in _TOKEN_NAMES})
+    if not names:
+        return "something else"
+    return " or ".join(names[:4])
+
+
+def _describe_token(tok: Token) -> str:
+    if tok.type == "$END":
+        return "end of file"
+    text = str(tok).strip()
+    if not text:
+        return "end of line" if "\n" in str(tok) else "end of file"
+    first = text.splitlines()[0][:20]
+    return f"'{first}'"
+
+
+def _translate(exc: UnexpectedInput, file: str, text: str, conv: _Converter) -> HclSyntaxError:
+    line = getattr(exc, "line", 0) or 0
+    col = getattr(exc, "column", 0) or 0
+    if isinstance(exc, UnexpectedToken):
+        found = _describe_token(exc.token)
+        if found == "end of file" or exc.token.type == "$END":
+            line, col = _end_pos(text)
+        message = f"unexpected {found}; expected {_describe_expected(set(exc.expected))}"
+    elif isinstance(exc, UnexpectedCharacters):
+        message = f"unexpected character {exc.char!r}"
+    elif isinstance(exc, UnexpectedEOF):
+        line, col = _end_pos(text)
+        message = f"unexpected end of file; expected {_describe_expected(set(exc.expected))}"
+    else:  # pragma: no cover - lark has no other UnexpectedInput subclasses
+        message = "syntax error"
+    hint = "check for a missing closing bracket, brace or quote" if "end of" in message else None
+    return HclSyntaxError(message, pos=conv.pos(max(line, 1), max(col, 1)), hint=hint)
+
+
+def _end_pos(text: str) -> tuple[int, int]:
+    lines = text.split("\n")
+    return len(lines), len(lines[-1]) + 1
+
+
+def _parse_tree(text: str, conv: _Converter) -> Any:
+    try:
+        return _hcl2_parser().parse(text + "\n")
+    except UnexpectedInput as exc:
+        raise _translate(exc, conv.file, text, conv) from None
+    except LarkError as exc:  # pragma: no cover - defensive: never show lark's traceback
+        raise HclSyntaxError(f"syntax error: {exc}", pos=conv.pos(1, 1)) from None
+
+
+def parse_text(text: str, filename: str) -> ast.Body:
+    """Parse HCL native syntax. Raises HclSyntaxError (file, line, col) for any syntax error."""
+    conv = _Converter(filename)
+    tree = _parse_tree(text, conv)
+    try:
+        return conv.body(tree.children[0])
+    except RecursionError:
+        raise HclSyntaxError("expression nested too deeply", pos=Pos(filename, 1, 1)) from None
+
+
+def parse_expression(text: str, filename: str, line: int = 1, col: int = 1) -> ast.Expr:
+    """Parse one expression that starts at ``line``:``col`` of ``filename`` (used for template snippets)."""
+    conv = _Converter(filename, line - 1, col - 1 - 5)
+    tree = _parse_tree("_ = (" + text + "\n)", conv)
+    body = tree.children[0]
+    attrs = [c for c in body.children if isinstance(c, Tree) and c.data in ("attribute", "block")]
+    if len(attrs) != 1 or attrs[0].data != "attribute":
+        raise HclSyntaxError("expected one expression", pos=Pos(filename, line, col))
+    try:
+        return conv.expr(attrs[0].children[2])
+    except RecursionError:
+        raise HclSyntaxError("expression nested too deeply", pos=Pos(filename, line, col)) from None
+
+
+def parse_template(text: str, filename: str, line: int = 1, col: int = 1) -> ast.Expr:
+    """Parse ``text`` as a bare template (heredoc body, ``templatefile``): ``${...}`` and ``%{...}``,
+    with ``$${``/``%%{`` escapes and strip markers; no backslash escapes. Returns a Literal when static."""
+    flat = scan_template(text, filename, line, col, parse_expression)
+    return assemble(flat, Pos(filename, line, col))
+
+
+# ------------------------------------------------------------------------------------------------
+# JSON syntax
+
+DEFAULT_JSON_BLOCK_TYPES: Mapping[str, int] = {
+    "include": 1,
+    "locals": 0,
+    "dependency": 1,
+    "dependencies": 0,
+    "terraform": 0,
+    "remote_state": 0,
+    "generate": 1,
+    "feature": 1,
+    "exclude": 0,
+    "errors": 0,
+    "engine": 0,
+    "catalog": 0,
+    "terraform.extra_arguments": 1,
+    "terraform.before_hook": 1,
+    "terraform.after_hook": 1,
+    "terraform.error_hook": 1,
+    "errors.retry": 1,
+    "errors.ignore": 1,
+}
+
+
+class _JsonConverter:
+    """HCL's JSON syntax. Positions are the file with line 0 (JSON values carry no positions)."""
+
+    def __init__(self, file: str, block_types: Mapping[str, int]) -> None:
+        self.file = file
+        self.pos = Pos(file, 0, 0)
+        self.block_types = block_types
+
+    def body(self, obj: object, path: str) -> ast.Body:
+        if not isinstance(obj, dict):
+            raise HclSyntaxError(f"{path or 'the document'} must be a JSON object", pos=self.pos)
+        attributes: dict[str, ast.Attribute] = {}
+        blocks: list[ast.Block] = []
+        for key, value in obj.items():
+            if key == "//":
+                continue  # HCL JSON comment
+            nlabels = self.block_types.get(f"{path}.{key}" if path else key)
+            if nlabels is None:
+                attributes[key] = ast.Attribute(key, self.expr(value), self.pos)
+            else:
+                blocks.extend(self.blocks(key, value, nlabels, (), f"{path}.{key}" if path else key))
+        return ast.Body(attributes, tuple(blocks), self.pos)
+
+    def blocks(self, btype: str, value: object, nlabels: int, labels: tuple[str, ...], path: str) -> list[ast.Block]:
+        if isinstance(value, list):
+            return [b for item in value for b in self.blocks(btype, item, nlabels, labels, path)]
+        if len(labels) < nlabels:
+            if not isinstance(value, dict):
+                raise HclSyntaxError(f"block '{btype}' needs {nlabels} label(s) as nested object keys", pos=self.pos)
+            return [b for k, v in value.items() for b in self.blocks(btype, v, nlabels, (*labels, k), path)]
+        return [ast.Block(btype, labels, self.body(value, path), self.pos)]
+
+    def expr(self, value: object) -> ast.Expr:
+        if isinstance(value, str):
+            if "${" in value or "%{" in value:
+                return parse_template(value, self.file, 0, 0)
+            return ast.Literal(value, self.pos)
+        if isinstance(value, list):
+            return ast.TupleExpr(tuple(self.expr(v) for v in value), self.pos)
+        if isinstance(value, dict):
+            items = tuple((self.key(k), self.expr(v)) for k, v in value.items())
+            return ast.ObjectExpr(items, self.pos)
+        if isinstance(value, float) and value.is_integer():
+            return ast.Literal(int(value), self.pos)
+        return ast.Literal(value, self.pos)
+
+    def key(self, key: str) -> ast.Expr:
+        if "${" in key:
+            return parse_template(key, self.file, 0, 0)
+        return ast.Literal(key, self.pos)
+
+
+def parse_json_text(text: str, filename: str, block_types: Mapping[str, int] = DEFAULT_JSON_BLOCK_TYPES) -> ast.Body:
+    """Parse HCL's JSON syntax (``terragrunt.hcl.json``).
+
+    Top-level keys are attributes except those in ``block_types`` (name -> number of labels; a dotted
+    name such as ``terraform.before_hook`` applies inside that block). Labels are nested object keys;
+    a list of objects gives several blocks. Strings containing ``${`` or ``%{`` are templates.
+    Raises HclSyntaxError for invalid JSON (with line and column) or a wrong shape.
+    """
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise HclSyntaxError(f"invalid JSON: {exc.msg}", pos=Pos(filename, exc.lineno, exc.colno)) from None
+    except RecursionError:
+        raise HclSyntaxError("JSON nested too deeply", pos=Pos(filename, 1, 1)) from None
+    return _JsonConverter(filename, block_types).body(obj, "")
