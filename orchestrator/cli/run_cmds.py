@@ -1,9 +1,125 @@
-"""Commands of this family; registered on the ``tgo`` group by :func:`register`."""
+"""``tgo run-all``, ``tgo run`` and ``tgo graph``: translate flags (see ``run_argv``) into
+:class:`~orchestrator.app.run.RunOptions`, call the app, print the summary, return the exit code."""
 
 from __future__ import annotations
 
+import importlib
+import sys
+from pathlib import Path
+from typing import Any
+
 import click
+
+from orchestrator.app.run import RunOptions, RunServices, default_parallelism, graph_text, run_all
+from orchestrator.app.run_select import Loader
+from orchestrator.cli.run_argv import RunArgv, split_run_argv
+from orchestrator.errors import UsageError
+from orchestrator.report.summary import summary_lines
+from orchestrator.runtime import Runtime
+from orchestrator.terraform.commands import TfCommand
+
+PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": ["--help"]}
+
+
+def make_loader(runtime: Runtime) -> Loader:
+    """The config loader (``orchestrator.config.loader.ConfigLoader``)."""
+    loader: Loader = importlib.import_module("orchestrator.config.loader").ConfigLoader(runtime)
+    return loader
+
+
+def _int(value: str | None, name: str, default: int) -> int:
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise UsageError(f"{name} expects a number, got {value!r}", attr=name) from None
+
+
+def options_from(parsed: RunArgv, runtime: Runtime, *, single: bool) -> RunOptions:
+    if parsed.command is None:
+        raise UsageError("missing terraform command", hint="e.g. `tgo run-all plan`")
+    output = parsed.one("--output") or "stream"
+    if output not in {"stream", "grouped"}:
+        raise UsageError(f"--output must be stream or grouped, not {output!r}", attr="--output")
+    workdir = Path(parsed.one("--working-dir") or runtime.cwd)
+    workdir = (runtime.cwd / workdir).resolve()
+
+    def path(name: str) -> Path | None:
+        value = parsed.one(name)
+        return (runtime.cwd / value).resolve() if value else None
+
+    return RunOptions(
+        command=TfCommand(parsed.command, tuple(parsed.tf_args)),
+        working_dir=workdir,
+        include_dirs=parsed.many("--include-dir"),
+        exclude_dirs=parsed.many("--exclude-dir"),
+        accounts=parsed.many("--account"),
+        parallelism=_int(parsed.one("--parallelism"), "--parallelism", 1 if single else default_parallelism()),
+        fail_fast=parsed.flag("--fail-fast"),
+        tf_path=parsed.one("--tf-path"),
+        log_dir=path("--log-dir"),
+        out_dir=path("--out-dir"),
+        output="grouped" if output == "grouped" else "stream",
+        single=single,
+        include_external=parsed.flag("--include-external-dependencies"),
+        report_file=path("--report-file"),
+    )
+
+
+def make_confirm(parsed: RunArgv, *, stdin_tty: bool) -> Any:
+    """The confirmation for apply/destroy: none with --yes/--non-interactive; a prompt on a TTY;
+    otherwise refuse (exit 64), since nobody can answer."""
+    if parsed.flag("--yes") or parsed.flag("--non-interactive"):
+        return None
+
+    def confirm(modules: list[str]) -> bool:
+        if not stdin_tty:
+            raise UsageError(
+                "run-all apply/destroy needs confirmation but there is no terminal",
+                hint="pass --yes or --non-interactive",
+            )
+        click.echo("tgo will run terraform in these modules:\n  " + "\n  ".join(modules))
+        return click.confirm("Continue?", default=False)
+
+    return confirm
+
+
+def _run(args: tuple[str, ...], *, single: bool) -> int:
+    runtime = Runtime.from_os()
+    parsed = split_run_argv(args)
+    options = options_from(parsed, runtime, single=single)
+    services = RunServices(
+        loader=make_loader(runtime),
+        confirm=None if single else make_confirm(parsed, stdin_tty=sys.stdin.isatty()),
+    )
+    report = run_all(runtime, options, services)
+    for line in summary_lines(report):
+        runtime.console.print(line)
+    return report.exit_code
 
 
 def register(group: click.Group) -> None:
-    """Add this family's commands to ``group``."""
+    """Add ``run-all``, ``run`` and ``graph`` to ``group``."""
+
+    @group.command("run-all", context_settings=PASS_THROUGH)
+    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+    def run_all_cmd(args: tuple[str, ...]) -> int:
+        """Run a terraform command in every module, in dependency order. See docs/cli.md."""
+        return _run(args, single=False)
+
+    @group.command("run", context_settings=PASS_THROUGH)
+    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+    def run_cmd(args: tuple[str, ...]) -> int:
+        """Run a terraform command in one module (the working directory)."""
+        return _run(args, single=True)
+
+    @group.command("graph")
+    @click.option("--format", "fmt", type=click.Choice(["dot", "json", "mermaid"]), default="dot")
+    @click.option("--working-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
+    def graph_cmd(fmt: str, working_dir: Path | None) -> int:
+        """Print the module DAG (edges point from a dependent to its dependency)."""
+        runtime = Runtime.from_os()
+        root = (runtime.cwd / working_dir).resolve() if working_dir else runtime.cwd
+        click.echo(graph_text(make_loader(runtime), root, fmt))
+        return 0

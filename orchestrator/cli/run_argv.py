@@ -1,0 +1,85 @@
+"""Splitting a run-all / run command line into tgo's flags and terraform's command and arguments.
+
+Rules (docs/cli.md): tgo's flags may come before or after the terraform command; ``--flag value``
+and ``--flag=value`` both work; Terragrunt spellings are aliases; the first other word is the
+terraform command; everything else (unknown flags included) goes to terraform in order; ``--`` ends
+tgo's flags (the rest goes to terraform untouched). Pure; raises UsageError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from orchestrator.errors import UsageError
+
+# canonical name -> (takes a value, repeatable, aliases)
+FLAGS: dict[str, tuple[bool, bool, tuple[str, ...]]] = {
+    "--working-dir": (True, False, ("--terragrunt-working-dir",)),
+    "--include-dir": (True, True, ("--terragrunt-include-dir", "--queue-include-dir")),
+    "--exclude-dir": (True, True, ("--terragrunt-exclude-dir", "--queue-exclude-dir")),
+    "--account": (True, True, ()),
+    "--parallelism": (True, False, ("--terragrunt-parallelism",)),
+    "--fail-fast": (False, False, ()),
+    "--tf-path": (True, False, ("--terragrunt-tfpath",)),
+    "--log-dir": (True, False, ()),
+    "--out-dir": (True, False, ()),
+    "--output": (True, False, ()),
+    "--report-file": (True, False, ()),
+    "--yes": (False, False, ("-y",)),
+    "--non-interactive": (False, False, ("--terragrunt-non-interactive",)),
+    "--include-external-dependencies": (False, False, ("--terragrunt-include-external-dependencies",)),
+}
+ALIASES = {alias: name for name, (_, _, aliases) in FLAGS.items() for alias in (name, *aliases)}
+
+
+@dataclass
+class RunArgv:
+    command: str | None = None
+    tf_args: list[str] = field(default_factory=list)
+    values: dict[str, list[str]] = field(default_factory=dict)
+
+    def one(self, name: str) -> str | None:
+        got = self.values.get(name)
+        return got[-1] if got else None
+
+    def many(self, name: str) -> tuple[str, ...]:
+        return tuple(self.values.get(name, []))
+
+    def flag(self, name: str) -> bool:
+        return name in self.values
+
+
+def split_run_argv(args: Sequence[str]) -> RunArgv:
+    out = RunArgv()
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        i += 1
+        if arg == "--":
+            rest = list(args[i:])
+            if out.command is None and rest:
+                out.command, rest = rest[0], rest[1:]
+            out.tf_args += rest
+            break
+        key, eq, inline = arg.partition("=")
+        name = ALIASES.get(key)
+        if name is None:
+            if out.command is None and not arg.startswith("-"):
+                out.command = arg
+            else:
+                out.tf_args.append(arg)
+            continue
+        takes_value = FLAGS[name][0]
+        if takes_value:
+            if not eq:
+                if i >= len(args):
+                    raise UsageError(f"{key} needs a value", attr=key)
+                inline = args[i]
+                i += 1
+            out.values.setdefault(name, []).append(inline)
+        elif eq:
+            raise UsageError(f"{key} takes no value", attr=key)
+        else:
+            out.values[name] = ["true"]
+    return out
