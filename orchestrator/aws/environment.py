@@ -2,7 +2,6 @@
 
 - :func:`module_env_factory`: the environment overlay for every terraform/hook process of a module.
 - :func:`role_env_factory`: the same for ``run_cmd`` given a bare role ARN.
-- :func:`identity_factory`: ``get_aws_account_id()`` and friends for a role.
 
 Each returned callable is thread-safe (the cache is) and raises AuthError when the role cannot be
 assumed; the run engine treats that as a failure of the module, not of the run.
@@ -10,7 +9,7 @@ assumed; the run engine treats that as a failure of the module, not of the run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from orchestrator.aws.credentials import CredentialCache
 from orchestrator.aws.roles import RoleResolver
@@ -42,13 +41,3 @@ def role_env_factory(cache: CredentialCache, resolver: RoleResolver) -> Callable
         return cache.get(request).environment()
 
     return role_env
-
-
-def identity_factory(cache: CredentialCache, resolver: RoleResolver) -> Callable[[str | None], Mapping[str, str]]:
-    """``aws_identity(role_arn)`` -> {"account_id", "arn", "user_id"}; ``None``: base credentials
-    (unless ``--iam-role``/``TG_IAM_ROLE`` overrides every module). One STS call per role at most."""
-
-    def aws_identity(role: str | None) -> Mapping[str, str]:
-        return cache.identity(resolver.request_for_role(role)).as_mapping()
-
-    return aws_identity

@@ -1,16 +1,33 @@
 """A real moto server on 127.0.0.1 for tests (STS, IAM, S3, DynamoDB on one port).
 
-``MotoServer`` starts ``moto.server.ThreadedMotoServer`` on a free port. ``env()`` gives the
-environment a tgo process (and terraform) needs to reach it with obviously fake base credentials.
+``MotoServer`` serves moto's WSGI app behind a small middleware that
+- counts requests per (service, Action) as they reach the server, so tests count STS calls at the
+  server rather than trusting tgo's own counters (:meth:`MotoServer.calls`);
+- records the ``RoleArn`` of each ``AssumeRole*`` request (:meth:`MotoServer.assumed_roles`);
+- answers chosen requests with an injected error instead of passing them to moto
+  (:meth:`MotoServer.inject`): throttling for the first N calls, AccessDenied for one role, ...
+
+``env()`` gives the environment a tgo process (and terraform) needs to reach it with obviously fake
+base credentials. Thread-safe: the server handles requests on many threads; counters lock.
 """
 
 from __future__ import annotations
 
+import io
 import socket
-from collections.abc import Iterator
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
 
-from moto.server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import BaseWSGIServer, make_server
+
+StartResponse = Callable[..., Any]
 
 
 def free_port() -> int:
@@ -19,21 +36,111 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass
+class Fault:
+    """Answer matching requests with ``code``/``status`` instead of moto, ``times`` times (None: always)."""
+
+    action: str
+    code: str
+    message: str
+    status: int = 400
+    role_arn: str | None = None
+    times: int | None = None
+    service: str = "sts"
+    hits: int = 0
+
+    def matches(self, service: str, action: str, params: dict[str, str]) -> bool:
+        if service != self.service or action != self.action:
+            return False
+        if self.role_arn is not None and params.get("RoleArn") != self.role_arn:
+            return False
+        return self.times is None or self.hits < self.times
+
+
+def _service(environ: dict[str, Any]) -> str:
+    """The service from the SigV4 credential scope (``Credential=AKID/date/region/<service>/aws4_request``)."""
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    if "Credential=" in auth:
+        scope = auth.split("Credential=", 1)[1].split(",", 1)[0].split("/")
+        if len(scope) >= 4:
+            return scope[3]
+    return "sts"  # AssumeRoleWithWebIdentity is unsigned, and only STS is called unsigned here
+
+
+class _Middleware:
+    def __init__(self, app: Callable[..., Any]) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self.roles: list[str] = []
+        self.faults: list[Fault] = []
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        params = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+        if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+            params.update({k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()})
+        action = params.get("Action", "")
+        service = _service(environ)
+        fault = None
+        with self.lock:
+            if action:
+                self.counts[(service, action)] += 1
+                if action.startswith("AssumeRole") and "RoleArn" in params:
+                    self.roles.append(params["RoleArn"])
+            for candidate in self.faults:
+                if candidate.matches(service, action, params):
+                    candidate.hits += 1
+                    fault = candidate
+                    break
+        if fault is not None:
+            return self._error(fault, start_response)
+        return self.app(environ, start_response)  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _error(fault: Fault, start_response: StartResponse) -> list[bytes]:
+        xml = (
+            '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'
+            f"<Code>{fault.code}</Code><Message>{fault.message}</Message></Error>"
+            f"<RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
+        ).encode()
+        reason = {400: "Bad Request", 403: "Forbidden", 429: "Too Many Requests", 503: "Service Unavailable"}
+        start_response(
+            f"{fault.status} {reason.get(fault.status, 'Error')}",
+            [("Content-Type", "text/xml"), ("Content-Length", str(len(xml)))],
+        )
+        return [xml]
+
+
+class _QuietHandler(MotoRequestHandler):  # type: ignore[misc]
+    def log_request(self, *args: Any, **kwargs: Any) -> None:  # no access log noise in test output
+        return None
+
+
 class MotoServer:
     def __init__(self) -> None:
         self.port = free_port()
-        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self.middleware = _Middleware(DomainDispatcherApplication(create_backend_app))
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> MotoServer:
-        self.server.start()
+        self._server = make_server("127.0.0.1", self.port, self.middleware, True, request_handler=_QuietHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
         return self
 
     def stop(self) -> None:
-        self.server.stop()
+        if self._server is not None:
+            self._server.shutdown()
+        if self._thread is not None:
+            self._thread.join()
 
     def env(self) -> dict[str, str]:
         """Base credentials and endpoints; the keys are fake and only moto accepts them."""
@@ -45,6 +152,41 @@ class MotoServer:
             "AWS_REGION": "us-east-1",
             "AWS_EC2_METADATA_DISABLED": "true",
         }
+
+    # -- counting and fault injection -----------------------------------------------------------
+
+    def calls(self, action: str, service: str = "sts") -> int:
+        """How many ``action`` requests of ``service`` reached the server (injected faults included)."""
+        with self.middleware.lock:
+            return self.middleware.counts[(service, action)]
+
+    def assumed_roles(self) -> list[str]:
+        """The RoleArn of every AssumeRole* request, in arrival order."""
+        with self.middleware.lock:
+            return list(self.middleware.roles)
+
+    def reset_counts(self) -> None:
+        with self.middleware.lock:
+            self.middleware.counts.clear()
+            self.middleware.roles.clear()
+
+    def inject(self, fault: Fault) -> Fault:
+        """Answer matching requests with ``fault`` (first matching fault wins); returns it to read ``hits``."""
+        with self.middleware.lock:
+            self.middleware.faults.append(fault)
+        return fault
+
+    def throttle(self, times: int, action: str = "AssumeRole", status: int = 400) -> Fault:
+        return self.inject(Fault(action, "Throttling", "Rate exceeded", status=status, times=times))
+
+    def deny(self, role_arn: str, action: str = "AssumeRole") -> Fault:
+        return self.inject(
+            Fault(action, "AccessDenied", f"not authorized to perform sts:AssumeRole on {role_arn}", 403, role_arn)
+        )
+
+    def clear_faults(self) -> None:
+        with self.middleware.lock:
+            self.middleware.faults.clear()
 
 
 @contextmanager
