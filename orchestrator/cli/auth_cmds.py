@@ -1,9 +1,80 @@
-"""Commands of this family; registered on the ``tgo`` group by :func:`register`."""
+"""``tgo auth check``: assume each distinct role of a tree once and print who each one is.
+
+Translates flags into :class:`~orchestrator.aws.roles.RoleOverrides` and calls
+:func:`orchestrator.app.auth.auth_check`; a role that cannot be assumed is an AuthError (exit 1)
+naming the role and the modules that need it.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
+
+from orchestrator.app.auth import AwsAuth, auth_check
+from orchestrator.aws.preflight import format_table
+from orchestrator.aws.roles import RoleOverrides
+from orchestrator.cli.run_cmds import make_loader
+from orchestrator.runtime import Runtime
+
+
+def role_options(fn: click.decorators.FC) -> click.decorators.FC:
+    """The IAM flags shared by every command that assumes roles (Terragrunt spellings are aliases)."""
+    decorators = [
+        click.option("--iam-role", "--terragrunt-iam-role", "iam_role", help="Role ARN for every module."),
+        click.option(
+            "--iam-assume-role-duration",
+            "--terragrunt-iam-assume-role-duration",
+            "iam_duration",
+            type=int,
+            help="Session duration in seconds.",
+        ),
+        click.option(
+            "--iam-assume-role-session-name",
+            "--terragrunt-iam-assume-role-session-name",
+            "iam_session_name",
+            help="Session name (default: tgo-<time>-<run id>).",
+        ),
+        click.option(
+            "--iam-assume-role-web-identity-token",
+            "--terragrunt-iam-web-identity-token",
+            "iam_web_identity_token",
+            help="A web identity token, or a file holding one.",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        fn = decorator(fn)
+    return fn
 
 
 def register(group: click.Group) -> None:
-    """Add this family's commands to ``group``."""
+    """Add the ``auth`` group (``auth check``) to ``group``."""
+
+    @group.group("auth")
+    def auth() -> None:
+        """Per-module IAM roles."""
+
+    @auth.command("check")
+    @click.option("--working-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
+    @role_options
+    def check(
+        working_dir: Path | None,
+        iam_role: str | None,
+        iam_duration: int | None,
+        iam_session_name: str | None,
+        iam_web_identity_token: str | None,
+    ) -> int:
+        """Assume each distinct role of the tree once; print role, account, caller ARN, expiry, modules."""
+        runtime = Runtime.from_os()
+        overrides = RoleOverrides.from_sources(
+            runtime.environ,
+            role=iam_role,
+            duration=iam_duration,
+            session_name=iam_session_name,
+            web_identity_token=iam_web_identity_token,
+        )
+        root = (runtime.cwd / working_dir).resolve() if working_dir else runtime.cwd
+        aws = AwsAuth.build(runtime, overrides)
+        result = auth_check(make_loader(runtime), root, aws)
+        runtime.console.print(format_table(result))
+        return 0

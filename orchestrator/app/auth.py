@@ -1,0 +1,113 @@
+"""Use cases for per-module IAM roles: build the AWS services of one tgo process, and ``auth check``.
+
+:class:`AwsAuth` owns the process's :class:`~orchestrator.aws.credentials.CredentialCache` (built once
+per Runtime by the CLI; never module state) and hands the run engine and the config loader the
+callables they take: ``credentials_env``, ``role_env``, ``aws_identity``, ``preflight``, ``sts_stats``.
+Every one of them is thread-safe. Nothing here writes a credential anywhere.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from orchestrator.app.run_select import Loader
+from orchestrator.aws.backoff import Backoff
+from orchestrator.aws.credentials import CredentialCache
+from orchestrator.aws.environment import module_env_factory, role_env_factory
+from orchestrator.aws.identity import identity_factory
+from orchestrator.aws.model import StsClient
+from orchestrator.aws.preflight import PreflightResult, format_table
+from orchestrator.aws.preflight import preflight as run_preflight
+from orchestrator.aws.roles import RoleOverrides, RoleResolver, default_session_name
+from orchestrator.aws.sts import BotoStsClient
+from orchestrator.config.models import ModuleConfig
+from orchestrator.discovery import discover
+from orchestrator.errors import ConfigErrors
+from orchestrator.runtime import Runtime
+
+REFRESH_MARGIN_ENV = "TGO_IAM_REFRESH_MARGIN"
+DEFAULT_REFRESH_MARGIN = timedelta(minutes=5)
+
+
+@dataclass
+class AwsAuth:
+    """The AWS side of one tgo process: one cache, one resolver, the callables built on them."""
+
+    cache: CredentialCache
+    resolver: RoleResolver
+    runtime: Runtime
+
+    @classmethod
+    def build(
+        cls,
+        runtime: Runtime,
+        overrides: RoleOverrides,
+        *,
+        sts: StsClient | None = None,
+        refresh_margin: timedelta | None = None,
+        backoff: Backoff | None = None,
+    ) -> AwsAuth:
+        """Base credentials and endpoints come from ``runtime.environ``; the session name names the run."""
+        margin = refresh_margin if refresh_margin is not None else _margin_from(runtime.environ)
+        cache = CredentialCache(
+            sts if sts is not None else BotoStsClient(runtime.environ),
+            runtime.clock,
+            refresh_margin=margin,
+            backoff=backoff,
+            warn=lambda text: runtime.console.error(f"[tgo] warning: {text}"),
+        )
+        session = default_session_name(runtime.clock.now(), uuid.uuid4().hex[:8])
+        return cls(cache, RoleResolver(overrides, session, runtime.cwd), runtime)
+
+    @property
+    def credentials_env(self) -> Callable[[ModuleConfig], dict[str, str | None]]:
+        return module_env_factory(self.cache, self.resolver)
+
+    @property
+    def role_env(self) -> Callable[[str | None], dict[str, str | None]]:
+        return role_env_factory(self.cache, self.resolver)
+
+    @property
+    def aws_identity(self) -> Callable[[str | None], Mapping[str, str]]:
+        return identity_factory(self.cache, self.resolver)
+
+    def preflight(self, configs: Sequence[ModuleConfig], *, base: Path | None = None) -> PreflightResult:
+        """Assume each distinct role once; raises AuthError naming failed roles and their modules."""
+        return run_preflight(configs, self.cache, self.resolver, base or self.runtime.cwd)
+
+    def preflight_and_print(self, configs: Sequence[ModuleConfig], *, base: Path | None = None) -> None:
+        """The run engine's pre-flight hook: check, then print the table (nothing when no module has a role)."""
+        result = self.preflight(configs, base=base)
+        if result.rows:
+            for line in format_table(result).splitlines():
+                self.runtime.console.print(f"[tgo] {line}")
+
+    def sts_stats(self) -> dict[str, int]:
+        return self.cache.stats()
+
+
+def _margin_from(environ: Mapping[str, str]) -> timedelta:
+    value = environ.get(REFRESH_MARGIN_ENV)
+    if not value:
+        return DEFAULT_REFRESH_MARGIN
+    try:
+        return timedelta(seconds=max(0, int(value)))
+    except ValueError:
+        return DEFAULT_REFRESH_MARGIN
+
+
+def load_configs(loader: Loader, working_dir: Path) -> list[ModuleConfig]:
+    """Every module under ``working_dir``, loaded with ``loader``. Raises ConfigErrors."""
+    tree = loader.load_tree(discover(working_dir))
+    if tree.errors:
+        raise ConfigErrors.collect(tree.errors)
+    return [tree.configs[p] for p in sorted(tree.configs)]
+
+
+def auth_check(loader: Loader, working_dir: Path, auth: AwsAuth) -> PreflightResult:
+    """``tgo auth check``: load the tree, assume each distinct role once. Raises AuthError/ConfigErrors."""
+    return auth.preflight(load_configs(loader, working_dir), base=working_dir)
