@@ -1,0 +1,61 @@
+"""Run output: prefixed whole lines, grouped blocks, log files, the no-TTY confirmation rule."""
+
+from __future__ import annotations
+
+import io
+import threading
+from pathlib import Path
+
+import pytest
+
+from orchestrator.cli.run_argv import split_run_argv
+from orchestrator.cli.run_cmds import make_confirm
+from orchestrator.errors import UsageError
+from orchestrator.output import RunOutput
+from orchestrator.runtime import Console
+
+
+def test_stream_mode_prefixes_whole_lines_from_many_threads(tmp_path: Path) -> None:
+    buf = io.StringIO()
+    run = RunOutput(Console(out=buf, err=buf, color=False), tmp_path)
+    mods = [run.module(f"mod{i}") for i in range(4)]
+
+    def spam(i: int) -> None:
+        for n in range(200):
+            mods[i].line("stdout", f"line {n} " + "x" * 50)
+
+    threads = [threading.Thread(target=spam, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for mod in mods:
+        mod.close()
+    lines = buf.getvalue().splitlines()
+    assert len(lines) == 800
+    assert all(line.startswith("[mod") and line.endswith("x" * 50) for line in lines)
+    assert (tmp_path / "mod0.log").read_text().splitlines()[0] == "line 0 " + "x" * 50
+
+
+def test_grouped_mode_prints_each_module_as_one_block(tmp_path: Path) -> None:
+    buf = io.StringIO()
+    run = RunOutput(Console(out=buf, err=buf, color=False), tmp_path / "logs", mode="grouped")
+    a, b = run.module("a"), run.module("b/c")
+    a.line("stdout", "a1")
+    b.line("stderr", "b1")
+    a.line("stdout", "a2")
+    assert buf.getvalue() == ""
+    b.close()
+    a.close()
+    assert buf.getvalue().splitlines() == ["[b/c] b1", "[a] a1", "[a] a2"]
+    assert b.stderr_tail() == ["b1"]
+    assert (tmp_path / "logs" / "b__c.log").read_text() == "b1\n"
+
+
+def test_confirmation_without_a_terminal_needs_yes() -> None:
+    confirm = make_confirm(split_run_argv(["apply"]), stdin_tty=False)
+    with pytest.raises(UsageError, match="--yes") as info:
+        confirm(["a"])
+    assert info.value.exit_code == 64
+    assert make_confirm(split_run_argv(["apply", "--yes"]), stdin_tty=False) is None
+    assert make_confirm(split_run_argv(["--non-interactive", "apply"]), stdin_tty=False) is None
