@@ -117,7 +117,7 @@ def discover(
 
 def config_files_under(root: Path) -> list[Path]:
     """Every ``*.hcl`` and ``terragrunt.hcl.json`` below ``root`` (for parsing a tree up front)."""
-    out = []
+    out: list[Path] = []
     for directory, files in walk_dirs(root):
         out.extend(directory / f for f in files if f.endswith(".hcl") or f == "terragrunt.hcl.json")
     return sorted(out)

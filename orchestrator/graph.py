@@ -108,7 +108,7 @@ class StackGraph:
 
     def topological_order(self) -> list[Path]:
         """Edge targets first: a module comes after everything it points to. Ties sorted by path."""
-        return list(reversed(list(nx.lexicographical_topological_sort(self._g, key=lambda p: str(p)))))
+        return list(reversed(list(nx.lexicographical_topological_sort(self._g, key=str))))
 
     def to_json(self, root: Path) -> dict[str, list[object]]:
         rel = _Rel(root)

@@ -40,9 +40,7 @@ def deep_merge_values(parent: Value, child: Value) -> Value:
     return child
 
 
-def merge_named(
-    parent: list[Raw], child: list[Raw], combine: Callable[[Raw, Raw], Raw] | None = None
-) -> list[Raw]:
+def merge_named(parent: list[Raw], child: list[Raw], combine: Callable[[Raw, Raw], Raw] | None = None) -> list[Raw]:
     """Blocks merged by ``name``: parent order first, then new child blocks; ``combine`` or replace."""
     out = {b["name"]: b for b in parent}
     for block in child:
@@ -113,6 +111,8 @@ def merge_configs(parent: Raw, child: Raw, strategy: str) -> Raw:
     return out
 
 
-def merge_positions(parent: dict[tuple[str, ...], Any], child: dict[tuple[str, ...], Any]) -> dict[tuple[str, ...], Any]:
+def merge_positions(
+    parent: dict[tuple[str, ...], Any], child: dict[tuple[str, ...], Any]
+) -> dict[tuple[str, ...], Any]:
     """Source positions follow the values: the child's win where both define a path."""
     return {**parent, **child}

@@ -1,0 +1,102 @@
+"""Use cases of the config commands: render one module, render a tree, validate a tree.
+
+Each function takes the Runtime and typed options, and returns plain data or raises TgoError
+(ConfigErrors for a whole tree's worth of problems). Nothing here prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from orchestrator.config.loader import ConfigLoader, TreeResult
+from orchestrator.config.parsecache import ParseCache
+from orchestrator.discovery import config_file, discover
+from orchestrator.errors import ConfigError, ConfigErrors, Pos, TgoError, relpath
+from orchestrator.graph import StackGraph
+from orchestrator.hcl.values import to_jsonable
+from orchestrator.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class ConfigOptions:
+    """Options shared by render and validate. ``working_dir`` is absolute."""
+
+    working_dir: Path
+    use_cache: bool = True
+    cache_dir: Path | None = None
+    include_dirs: tuple[str, ...] = ()
+    exclude_dirs: tuple[str, ...] = ()
+
+
+@dataclass
+class ValidateResult:
+    modules: list[Path] = field(default_factory=list)
+    errors: list[TgoError] = field(default_factory=list)
+    tree: TreeResult | None = None
+
+
+def cache_dir_for(runtime: Runtime, working_dir: Path, explicit: Path | None = None) -> Path:
+    """``explicit``, else ``TGO_CACHE_DIR``, else ``<working dir>/.tgo/cache``."""
+    if explicit is not None:
+        return explicit
+    env = runtime.getenv("TGO_CACHE_DIR")
+    return Path(env) if env else working_dir / ".tgo" / "cache"
+
+
+def make_loader(runtime: Runtime, opts: ConfigOptions) -> ConfigLoader:
+    cache = ParseCache(cache_dir_for(runtime, opts.working_dir, opts.cache_dir)) if opts.use_cache else None
+    return ConfigLoader(runtime, cache=cache)
+
+
+def render_module(runtime: Runtime, opts: ConfigOptions) -> dict[str, Any]:
+    """The render-json form of the module at ``opts.working_dir``."""
+    if config_file(opts.working_dir) is None:
+        raise ConfigError(
+            f"{relpath(opts.working_dir, runtime.cwd)} holds no terragrunt.hcl",
+            pos=Pos(relpath(opts.working_dir, runtime.cwd)),
+            hint="pass --working-dir of a module, or use --all for a whole tree",
+        )
+    _, rendered = make_loader(runtime, opts).evaluate_module(opts.working_dir)
+    result: dict[str, Any] = to_jsonable(rendered)
+    return result
+
+
+def _modules(runtime: Runtime, opts: ConfigOptions) -> list[Path]:
+    modules = discover(opts.working_dir, include_dirs=opts.include_dirs, exclude_dirs=opts.exclude_dirs)
+    if not modules:
+        raise ConfigError(
+            f"no modules (terragrunt.hcl) found under {relpath(opts.working_dir, runtime.cwd)}",
+            pos=Pos(relpath(opts.working_dir, runtime.cwd)),
+            hint="pass --working-dir of your live tree",
+        )
+    return modules
+
+
+def render_all(runtime: Runtime, opts: ConfigOptions) -> dict[str, Any]:
+    """``{"<module path relative to the working dir>": rendered config}`` for the whole tree."""
+    modules = _modules(runtime, opts)
+    tree = make_loader(runtime, opts).load_tree(modules)
+    if tree.errors:
+        raise ConfigErrors.collect(tree.errors)
+    out: dict[str, Any] = {}
+    for path in modules:
+        rel = path.relative_to(opts.working_dir).as_posix() if path != opts.working_dir else "."
+        out[rel] = to_jsonable(tree.rendered[path])
+    return out
+
+
+def validate_tree(runtime: Runtime, opts: ConfigOptions) -> ValidateResult:
+    """Load every module and check the dependency graph; every problem goes into ``errors``."""
+    modules = _modules(runtime, opts)
+    tree = make_loader(runtime, opts).load_tree(modules)
+    errors = list(tree.errors)
+    # Modules whose dependencies failed to load are left out of the graph check: their problem
+    # is already reported, and a "holds no module" error on top would only add noise.
+    loadable = {p: c for p, c in tree.configs.items() if all(d in tree.configs for d in c.dependency_paths)}
+    try:
+        StackGraph.build(loadable, base=runtime.cwd)
+    except TgoError as err:
+        errors.append(err)
+    return ValidateResult(modules=modules, errors=errors, tree=tree)

@@ -1,0 +1,205 @@
+"""Terragrunt's functions, bound to one :class:`~orchestrator.config.context.FileContext`.
+
+Each function takes evaluated argument values and returns a value; bad arguments raise
+:class:`~orchestrator.errors.EvalError` (the evaluator adds the call's position). Anything that
+touches the outside world (environment, subprocesses, other config files, AWS identity) goes
+through the :class:`Host` (the loader), which owns the memos and their locks.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from orchestrator.config.context import FileContext, posix_relpath
+from orchestrator.errors import EvalError
+from orchestrator.hcl.values import UNKNOWN, Value
+
+COMMANDS_NEED_VARS = ["apply", "console", "destroy", "import", "plan", "push", "refresh"]
+COMMANDS_NEED_INPUT = ["apply", "import", "init", "plan", "refresh"]
+COMMANDS_NEED_LOCKING = ["apply", "destroy", "import", "init", "plan", "refresh", "taint", "untaint"]
+COMMANDS_NEED_PARALLELISM = ["apply", "plan", "destroy"]
+DEFAULT_CONFIG_NAMES = ("terragrunt.hcl", "terragrunt.hcl.json")
+QUIET_FLAGS = ("--terragrunt-quiet", "--tg-quiet")
+
+TgFunction = Callable[..., Value]
+
+
+class Host(Protocol):
+    """What the functions need from the loader. Implementations must be thread-safe."""
+
+    environ: Mapping[str, str]
+
+    def run_cmd(self, argv: Sequence[str], cwd: Path, *, quiet: bool, role: str | None) -> str: ...
+
+    def read_config(self, path: Path, ctx: FileContext) -> Value: ...
+
+    def aws_identity(self, role: str | None) -> Mapping[str, str]: ...
+
+    def repo_root(self, start: Path) -> Path: ...
+
+
+def _str(value: Value, what: str) -> str:
+    if not isinstance(value, str):
+        raise EvalError(f"{what} must be a string, got {type(value).__name__}")
+    return value
+
+
+def _arity(name: str, args: tuple[Value, ...], low: int, high: int) -> None:
+    if not low <= len(args) <= high:
+        expected = str(low) if low == high else f"{low} to {high}"
+        raise EvalError(f"{name}() takes {expected} argument(s), got {len(args)}")
+
+
+def _platform() -> str:
+    if sys.platform.startswith("win"):
+        return "windows"
+    return "darwin" if sys.platform == "darwin" else sys.platform.rstrip("0123456789")
+
+
+def _unknown_in_unknown_out(fn: TgFunction) -> TgFunction:
+    """As Terraform's built-ins do: an unknown argument gives an unknown result."""
+
+    def wrapper(*args: Value) -> Value:
+        if any(a is UNKNOWN for a in args):
+            return UNKNOWN
+        return fn(*args)
+
+    return wrapper
+
+
+class TerragruntFunctions:
+    """The function table for one file evaluation (see :meth:`table`)."""
+
+    def __init__(self, ctx: FileContext, host: Host) -> None:
+        self.ctx = ctx
+        self.host = host
+
+    def table(self) -> dict[str, TgFunction]:
+        consts: dict[str, list[str]] = {
+            "get_terraform_commands_that_need_vars": COMMANDS_NEED_VARS,
+            "get_terraform_commands_that_need_input": COMMANDS_NEED_INPUT,
+            "get_terraform_commands_that_need_locking": COMMANDS_NEED_LOCKING,
+            "get_terraform_commands_that_need_parallelism": COMMANDS_NEED_PARALLELISM,
+        }
+        out: dict[str, TgFunction] = {name: self._const(name, list(v)) for name, v in consts.items()}
+        out.update(
+            find_in_parent_folders=self.find_in_parent_folders,
+            path_relative_to_include=self.path_relative_to_include,
+            path_relative_from_include=self.path_relative_from_include,
+            get_terragrunt_dir=self._const("get_terragrunt_dir", str(self.ctx.terragrunt_dir)),
+            get_original_terragrunt_dir=self._const("get_original_terragrunt_dir", str(self.ctx.original_dir)),
+            get_parent_terragrunt_dir=self.get_parent_terragrunt_dir,
+            read_terragrunt_config=self.read_terragrunt_config,
+            get_env=self.get_env,
+            run_cmd=self.run_cmd,
+            get_repo_root=lambda *a: self._repo("get_repo_root", a, str),
+            get_path_from_repo_root=lambda *a: self._repo(
+                "get_path_from_repo_root", a, lambda r: posix_relpath(self.ctx.terragrunt_dir, r)
+            ),
+            get_path_to_repo_root=lambda *a: self._repo(
+                "get_path_to_repo_root", a, lambda r: posix_relpath(r, self.ctx.terragrunt_dir)
+            ),
+            get_terraform_command=self._const("get_terraform_command", self.ctx.command or ""),
+            get_terraform_cli_args=self._const("get_terraform_cli_args", []),
+            get_platform=self._const("get_platform", _platform()),
+            get_aws_account_id=lambda *a: self._identity("get_aws_account_id", a, "account_id"),
+            get_aws_caller_identity_arn=lambda *a: self._identity("get_aws_caller_identity_arn", a, "arn"),
+            get_aws_caller_identity_user_id=lambda *a: self._identity("get_aws_caller_identity_user_id", a, "user_id"),
+            mark_as_read=self.mark_as_read,
+        )
+        return {name: _unknown_in_unknown_out(fn) for name, fn in out.items()}
+
+    @staticmethod
+    def _const(name: str, value: Value) -> TgFunction:
+        def fn(*args: Value) -> Value:
+            _arity(name, args, 0, 0)
+            return list(value) if isinstance(value, list) else value
+
+        return fn
+
+    def find_in_parent_folders(self, *args: Value) -> Value:
+        """The nearest file named ``name`` in a parent of the module's directory (absolute path)."""
+        _arity("find_in_parent_folders", args, 0, 2)
+        names = (_str(args[0], "find_in_parent_folders() name"),) if args else DEFAULT_CONFIG_NAMES
+        current = self.ctx.config_file.parent
+        while current.parent != current:
+            current = current.parent
+            for name in names:
+                candidate = current / name
+                if candidate.exists():
+                    return str(candidate)
+        if len(args) == 2:
+            return args[1]
+        raise EvalError(
+            f"cannot find {names[0]!r} in any parent folder of {self.ctx.terragrunt_dir}",
+            hint="create it, fix the name, or pass a fallback as the second argument",
+        )
+
+    def _target(self, name: str, args: tuple[Value, ...]) -> Path | None:
+        _arity(name, args, 0, 1)
+        label = _str(args[0], f"{name}() label") if args else None
+        return self.ctx.include_target_dir(label)
+
+    def path_relative_to_include(self, *args: Value) -> Value:
+        target = self._target("path_relative_to_include", args)
+        return "." if target is None else posix_relpath(self.ctx.terragrunt_dir, target)
+
+    def path_relative_from_include(self, *args: Value) -> Value:
+        target = self._target("path_relative_from_include", args)
+        return "." if target is None else posix_relpath(target, self.ctx.terragrunt_dir)
+
+    def get_parent_terragrunt_dir(self, *args: Value) -> Value:
+        target = self._target("get_parent_terragrunt_dir", args)
+        return str(target or self.ctx.terragrunt_dir)
+
+    def read_terragrunt_config(self, *args: Value) -> Value:
+        _arity("read_terragrunt_config", args, 1, 2)
+        path = Path(_str(args[0], "read_terragrunt_config() path"))
+        if not path.is_absolute():
+            path = self.ctx.terragrunt_dir / path
+        if not path.is_file():
+            if len(args) == 2:
+                return args[1]
+            raise EvalError(
+                f"read_terragrunt_config(): {path} does not exist",
+                hint="fix the path or pass a default as the second argument",
+            )
+        return self.host.read_config(path.resolve(), self.ctx)
+
+    def get_env(self, *args: Value) -> Value:
+        _arity("get_env", args, 1, 2)
+        name = _str(args[0], "get_env() name")
+        value = self.host.environ.get(name)
+        if value is not None:
+            return value
+        if len(args) == 2:
+            return args[1]
+        raise EvalError(
+            f"environment variable {name} is not set",
+            hint=f'set it, or give a default: get_env("{name}", "")',
+        )
+
+    def run_cmd(self, *args: Value) -> Value:
+        words = [_str(a, "run_cmd() argument") for a in args]
+        quiet = False
+        while words and words[0] in QUIET_FLAGS:
+            quiet = True
+            words.pop(0)
+        if not words:
+            raise EvalError("run_cmd() needs a command to run")
+        return self.host.run_cmd(words, self.ctx.terragrunt_dir, quiet=quiet, role=self.ctx.iam_role)
+
+    def _repo(self, name: str, args: tuple[Value, ...], fn: Callable[[Path], str]) -> Value:
+        _arity(name, args, 0, 0)
+        return fn(self.host.repo_root(self.ctx.terragrunt_dir))
+
+    def _identity(self, name: str, args: tuple[Value, ...], key: str) -> Value:
+        _arity(name, args, 0, 0)
+        return self.host.aws_identity(self.ctx.iam_role).get(key, UNKNOWN)
+
+    def mark_as_read(self, *args: Value) -> Value:
+        _arity("mark_as_read", args, 1, 1)
+        return args[0]
