@@ -1,9 +1,107 @@
-"""Commands of this family; registered on the ``tgo`` group by :func:`register`."""
+"""``tgo drift``: translate flags into :class:`~orchestrator.app.drift.DriftOptions`, run the drift job,
+print the Markdown digest and where the reports are, and return the job's exit code
+(0 clean, 2 drift, 1 any error; ``--exit-zero`` reports without failing; 3 and 64 as everywhere)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import click
+
+from orchestrator.accounts import AccountConvention
+from orchestrator.app.auth import AwsAuth
+from orchestrator.app.drift import DriftOptions, drift
+from orchestrator.app.run import RunServices, default_parallelism
+from orchestrator.aws.roles import RoleOverrides
+from orchestrator.cli.auth_cmds import role_options
+from orchestrator.cli.run_cmds import make_loader
+from orchestrator.errors import UsageError
+from orchestrator.runtime import Runtime
+
+_PATH = click.Path(path_type=Path)
 
 
 def register(group: click.Group) -> None:
-    """Add this family's commands to ``group``."""
+    """Add ``drift`` to ``group``."""
+
+    @group.command("drift")
+    @click.option(
+        "--mode",
+        type=click.Choice(["plan", "refresh-only"]),
+        default="plan",
+        show_default=True,
+        help="plan: what applying the code would change; refresh-only: what changed outside terraform.",
+    )
+    @click.option("--working-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
+    @click.option("--include-dir", multiple=True, help="Glob of module directories to include (repeatable).")
+    @click.option("--exclude-dir", multiple=True, help="Glob of module directories to exclude (repeatable).")
+    @click.option("--account", multiple=True, help="Account ID or name from account.hcl (repeatable).")
+    @click.option("--parallelism", type=int, default=None, help="Modules planned at once.")
+    @click.option("--output-dir", type=_PATH, default=None, help="Where the reports go (default: the run directory).")
+    @click.option(
+        "--previous", type=_PATH, default=None, help="An earlier drift.json: mark drift new/ongoing/resolved."
+    )
+    @click.option(
+        "--suppressions",
+        type=_PATH,
+        default=None,
+        help="Suppressions file (default: .tgo-drift-suppressions.yaml in the working directory, if any).",
+    )
+    @click.option("--exit-zero", is_flag=True, help="Exit 0 whatever was found (report-only jobs).")
+    @click.option("--tf-path", default=None, help="The terraform binary.")
+    @click.option("--log-dir", type=_PATH, default=None, help="The run directory (logs, plans).")
+    @click.option("--output", "output_mode", type=click.Choice(["stream", "grouped"]), default="grouped")
+    @click.option("--quiet", is_flag=True, help="Do not print the Markdown digest.")
+    @role_options
+    def drift_cmd(**flags: Any) -> int:
+        """Plan every selected module and report drift (drift.json, drift.md, drift.junit.xml). Never applies."""
+        return _drift(flags)
+
+
+def options_from(flags: dict[str, Any], runtime: Runtime) -> DriftOptions:
+    """Typed options from the parsed flags. Raises UsageError on bad values."""
+    parallelism = flags.get("parallelism")
+    if parallelism is not None and parallelism < 1:
+        raise UsageError("--parallelism must be at least 1", attr="--parallelism")
+
+    def resolve(p: Path | None) -> Path | None:
+        return (runtime.cwd / p).resolve() if p is not None else None
+
+    return DriftOptions(
+        working_dir=resolve(flags.get("working_dir")) or runtime.cwd,
+        mode="refresh-only" if flags.get("mode") == "refresh-only" else "plan",
+        include_dirs=tuple(flags.get("include_dir") or ()),
+        exclude_dirs=tuple(flags.get("exclude_dir") or ()),
+        accounts=tuple(flags.get("account") or ()),
+        parallelism=parallelism or default_parallelism(),
+        tf_path=flags.get("tf_path"),
+        log_dir=resolve(flags.get("log_dir")),
+        output_dir=resolve(flags.get("output_dir")),
+        previous=resolve(flags.get("previous")),
+        suppressions=resolve(flags.get("suppressions")),
+        exit_zero=bool(flags.get("exit_zero")),
+        output="stream" if flags.get("output_mode") == "stream" else "grouped",
+        convention=AccountConvention.from_env(runtime.environ),
+    )
+
+
+def _drift(flags: dict[str, Any]) -> int:
+    runtime = Runtime.from_os()
+    options = options_from(flags, runtime)
+    overrides = RoleOverrides.from_sources(
+        runtime.environ,
+        role=flags.get("iam_role"),
+        duration=flags.get("iam_duration"),
+        session_name=flags.get("iam_session_name"),
+        web_identity_token=flags.get("iam_web_identity_token"),
+    )
+    aws = AwsAuth.build(runtime, overrides)
+    services = RunServices(loader=make_loader(runtime), credentials_env=aws.credentials_env, sts_stats=aws.sts_stats)
+    result = drift(runtime, options, services)
+    if not flags.get("quiet"):
+        runtime.console.print("")
+        runtime.console.print(result.files["md"].read_text())
+    for kind, path in result.files.items():
+        runtime.console.print(f"[tgo] drift {kind}: {path}")
+    return result.exit_code
