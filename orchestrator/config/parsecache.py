@@ -73,7 +73,7 @@ class ParseCache:
             and data.get("format") == FORMAT
             and data.get("tgo") == self.tgo_version
             and data.get("parser") == self.parser_version
-            and isinstance(data.get("body"), dict)
+            and isinstance(data.get("body"), list)
         )
 
     def put(self, content: bytes, body: Body) -> None:
