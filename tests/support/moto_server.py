@@ -3,9 +3,11 @@
 ``MotoServer`` serves moto's WSGI app behind a small middleware that
 - counts requests per (service, Action) as they reach the server, so tests count STS calls at the
   server rather than trusting tgo's own counters (:meth:`MotoServer.calls`);
-- records the ``RoleArn`` of each ``AssumeRole*`` request (:meth:`MotoServer.assumed_roles`);
+- records the ``RoleArn`` of each ``AssumeRole*`` request (:meth:`MotoServer.assumed_roles`) and every
+  secret key and session token it answered with (:meth:`MotoServer.issued_secrets`, for secret scans);
 - answers chosen requests with an injected error instead of passing them to moto
-  (:meth:`MotoServer.inject`): throttling for the first N calls, AccessDenied for one role, ...
+  (:meth:`MotoServer.inject`): throttling for the first N calls, AccessDenied for one role, ...;
+- shifts the ``Expiration`` of session answers by a test clock's offset (:meth:`MotoServer.set_time_offset`).
 
 ``env()`` gives the environment a tgo process (and terraform) needs to reach it with obviously fake
 base credentials. Thread-safe: the server handles requests on many threads; counters lock.
@@ -14,6 +16,7 @@ base credentials. Thread-safe: the server handles requests on many threads; coun
 from __future__ import annotations
 
 import io
+import re
 import socket
 import threading
 import uuid
@@ -21,6 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -28,6 +32,13 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from werkzeug.serving import BaseWSGIServer, make_server
 
 StartResponse = Callable[..., Any]
+SECRET_RE = re.compile(r"<(SecretAccessKey|SessionToken)>([^<]+)</")
+EXPIRATION_RE = re.compile(r"<Expiration>([^<]+)</Expiration>")
+
+
+def _shift(stamp: str, offset: timedelta) -> str:
+    moved = datetime.fromisoformat(stamp.replace("Z", "+00:00")) + offset
+    return moved.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def free_port() -> int:
@@ -73,7 +84,10 @@ class _Middleware:
         self.lock = threading.Lock()
         self.counts: Counter[tuple[str, str]] = Counter()
         self.roles: list[str] = []
+        self.assume_params: list[dict[str, str]] = []
         self.faults: list[Fault] = []
+        self.secrets: set[str] = set()
+        self.time_offset = timedelta()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -90,6 +104,7 @@ class _Middleware:
                 self.counts[(service, action)] += 1
                 if action.startswith("AssumeRole") and "RoleArn" in params:
                     self.roles.append(params["RoleArn"])
+                    self.assume_params.append({k: v for k, v in params.items() if k != "WebIdentityToken"})
             for candidate in self.faults:
                 if candidate.matches(service, action, params):
                     candidate.hits += 1
@@ -97,7 +112,21 @@ class _Middleware:
                     break
         if fault is not None:
             return self._error(fault, start_response)
-        return self.app(environ, start_response)  # type: ignore[no-any-return]
+        if not action.startswith("AssumeRole"):
+            return self.app(environ, start_response)  # type: ignore[no-any-return]
+        held: list[Any] = []
+        body_out = b"".join(self.app(environ, lambda *args: held.append(args)))
+        text = body_out.decode("utf-8", "replace")
+        with self.lock:
+            self.secrets.update(value for _tag, value in SECRET_RE.findall(text))
+            offset = self.time_offset
+        if offset:
+            text = EXPIRATION_RE.sub(lambda m: f"<Expiration>{_shift(m.group(1), offset)}</Expiration>", text)
+            body_out = text.encode()
+        status, headers, *rest = held[0]
+        headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+        start_response(status, [*headers, ("Content-Length", str(len(body_out)))], *rest)
+        return [body_out]
 
     @staticmethod
     def _error(fault: Fault, start_response: StartResponse) -> list[bytes]:
@@ -165,10 +194,27 @@ class MotoServer:
         with self.middleware.lock:
             return list(self.middleware.roles)
 
+    def assume_requests(self) -> list[dict[str, str]]:
+        """The parameters of every AssumeRole* request (RoleArn, RoleSessionName, DurationSeconds...)."""
+        with self.middleware.lock:
+            return [dict(p) for p in self.middleware.assume_params]
+
+    def issued_secrets(self) -> set[str]:
+        """Every SecretAccessKey and SessionToken the server handed out in an AssumeRole* answer."""
+        with self.middleware.lock:
+            return set(self.middleware.secrets)
+
+    def set_time_offset(self, offset: timedelta) -> None:
+        """Move the server's clock: every later AssumeRole* answer expires ``offset`` later than moto says,
+        so a test clock that jumps ahead and the server agree on how long a session lasts."""
+        with self.middleware.lock:
+            self.middleware.time_offset = offset
+
     def reset_counts(self) -> None:
         with self.middleware.lock:
             self.middleware.counts.clear()
             self.middleware.roles.clear()
+            self.middleware.assume_params.clear()
 
     def inject(self, fault: Fault) -> Fault:
         """Answer matching requests with ``fault`` (first matching fault wins); returns it to read ``hits``."""
