@@ -13,6 +13,7 @@ Contract:
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -38,6 +39,7 @@ from orchestrator.terraform.workdir import WorkDir, prepare
 
 CredentialsEnv = Callable[[ModuleConfig], Mapping[str, str | None]]
 RunStatus = Literal["succeeded", "failed", "interrupted"]
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def no_credentials(_cfg: ModuleConfig) -> Mapping[str, str | None]:
@@ -128,7 +130,7 @@ class ModuleExecutor:
             plan_file=plan_file if result.status == "succeeded" else None,
             has_changes=result.exit_code == 2 and cmd.detailed_exitcode,
         )
-        if result.plan_file is not None and result.plan_file.is_file():
+        if result.plan is None and result.plan_file is not None and result.plan_file.is_file():
             result = self._summarise(tf, result, work, env)
         return self._finish(cfg, req, work=work, out=out, env=env, result=result)
 
@@ -171,7 +173,9 @@ class ModuleExecutor:
             )
             ok = code == 0 or (code == 2 and req.command.detailed_exitcode)
             if ok:
-                return ModuleRun("succeeded", code, attempt)
+                # "No changes." means an empty plan: skip the extra `show -json` (it doubles the cost).
+                empty = req.command.name == "plan" and any(_ANSI.sub("", ln).startswith("No changes.") for ln in lines)
+                return ModuleRun("succeeded", code, attempt, plan=PlanSummary() if empty else None)
             text = "\n".join(lines)
             if self._stopped():
                 return ModuleRun("interrupted", code, attempt, "interrupted", stderr_tail=tuple(out.stderr_tail()))
