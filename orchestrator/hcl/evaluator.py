@@ -105,7 +105,8 @@ class _Evaluator:
         for part in parts:
             t = type(part)
             if t is ast.Literal:
-                out.append(part.value)  # type: ignore[union-attr,arg-type]
+                text = part.value  # type: ignore[union-attr]
+                out.append(text if type(text) is str else self.interp(text, part.pos))
                 continue
             value = self.eval(part, scope) if t not in (ast.TemplateIf, ast.TemplateFor) else None
             if t is ast.TemplateIf:

@@ -53,6 +53,8 @@ def _apply_strip(flat: list[FlatPart]) -> None:
 
 def assemble(flat: list[FlatPart], pos: Pos) -> ast.Expr:
     """Structure a flat part list into a Template (or a Literal when it has no expressions)."""
+    if len(flat) == 1 and flat[0].kind == "expr":
+        return flat[0].payload  # type: ignore[no-any-return]  # "${x}" is x itself, unconverted (HCL)
     _apply_strip(flat)
     parts, i, stop = _sequence(flat, 0, ())
     if stop is not None:
@@ -68,15 +70,18 @@ def assemble(flat: list[FlatPart], pos: Pos) -> ast.Expr:
 def _sequence(flat: list[FlatPart], i: int, until: tuple[str, ...]) -> tuple[list[ast.Expr], int, FlatPart | None]:
     """Parts from ``i`` up to a directive in ``until`` (returned, with the index after it)."""
     parts: list[ast.Expr] = []
+    text_at = -1  # index in parts of the last literal text, merged with following text
     while i < len(flat):
         part = flat[i]
         kind = part.kind
         if kind == "lit":
             if part.payload:
-                if parts and isinstance(parts[-1], ast.Literal):
-                    parts[-1] = ast.Literal(parts[-1].value + part.payload, parts[-1].pos)
+                prev = parts[text_at] if text_at == len(parts) - 1 else None
+                if isinstance(prev, ast.Literal):
+                    parts[-1] = ast.Literal(prev.value + part.payload, prev.pos)
                 else:
                     parts.append(ast.Literal(part.payload, part.pos))
+                    text_at = len(parts) - 1
             i += 1
         elif kind == "expr":
             parts.append(part.payload)

@@ -6,6 +6,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from orchestrator.hcl.functions import (
+    collections,
+    conversion,
+    crypto,
+    dates,
+    encoding,
+    filesystem,
+    network,
+    numeric,
+    strings,
+)
 from orchestrator.hcl.functions.registry import Builtin
 
 __all__ = ["BUILTINS", "Builtin"]
@@ -13,6 +24,8 @@ __all__ = ["BUILTINS", "Builtin"]
 
 def _all() -> Mapping[str, Builtin]:
     merged: dict[str, Builtin] = {}
+    for family in (strings, collections, conversion, encoding, crypto, filesystem, numeric, dates, network):
+        merged.update(family.FUNCTIONS)
     return MappingProxyType(merged)
 
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from orchestrator.errors import EvalError
-from orchestrator.hcl.functions.coerce import type_name
+from orchestrator.hcl.functions.coerce import is_mapping, to_bool, to_number, to_string, type_name
 
-__all__ = ["Builtin", "arg_error", "table"]
+__all__ = ["Builtin", "arg_error", "table", "want_bool", "want_int", "want_list", "want_num", "want_obj", "want_str"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,3 +69,46 @@ def table(*fns: Callable[..., Any], unknown_ok: tuple[Callable[..., Any], ...] =
 def arg_error(fname: str, index: int, expected: str, value: object) -> EvalError:
     """``lookup() argument 1 must be an object, got string``."""
     return EvalError(f"{fname}() argument {index} must be {expected}, got {type_name(value)}")
+
+
+def want_str(fname: str, index: int, value: object) -> str:
+    """``value`` as a string (numbers and bools convert, as Terraform does), else EvalError."""
+    t = type(value)
+    if t is str:
+        return value  # type: ignore[return-value]
+    if t in (int, float, bool):
+        return to_string(value)
+    raise arg_error(fname, index, "a string", value)
+
+
+def want_num(fname: str, index: int, value: object) -> int | float:
+    try:
+        return to_number(value)
+    except EvalError:
+        raise arg_error(fname, index, "a number", value) from None
+
+
+def want_int(fname: str, index: int, value: object) -> int:
+    number = want_num(fname, index, value)
+    if type(number) is not int:
+        raise EvalError(f"{fname}() argument {index} must be a whole number, got {number}")
+    return number
+
+
+def want_bool(fname: str, index: int, value: object) -> bool:
+    try:
+        return to_bool(value)
+    except EvalError:
+        raise arg_error(fname, index, "a bool", value) from None
+
+
+def want_list(fname: str, index: int, value: object) -> list[Any]:
+    if isinstance(value, list | tuple):
+        return list(value)
+    raise arg_error(fname, index, "a list", value)
+
+
+def want_obj(fname: str, index: int, value: object) -> Mapping[str, Any]:
+    if is_mapping(value):
+        return value  # type: ignore[return-value]
+    raise arg_error(fname, index, "an object", value)
