@@ -60,8 +60,11 @@ _SKIP = frozenset({"new_line_or_comment", "for_intro", "for_cond"})
 class _Converter:
     """One pass from the raw lark tree to ast nodes. ``dline``/``dcol`` shift positions of snippets."""
 
-    def __init__(self, file: str, dline: int = 0, dcol: int = 0) -> None:
+    def __init__(self, file: str, dline: int = 0, dcol: int = 0, original: str | None = None) -> None:
         self.file = file
+        # The source before interpolation strip markers were blanked out (see _blank_strip_markers);
+        # token text is read from here when set, so blanking never changes a string's content.
+        self.original = original
         self.dline = dline
         self.dcol = dcol
         self.rules = {
@@ -311,21 +314,34 @@ class _Converter:
         flat: list[FlatPart] = [self.flat_part(p.children[0]) for p in parts]
         return assemble(flat, pos)
 
+    def raw(self, tok: Token) -> str:
+        if self.original is None:
+            return str(tok)
+        return self.original[tok.start_pos : tok.end_pos]
+
     def string_chars(self, tok: Token) -> str:
         if tok.type == "STRING_CHARS":
-            return self.unescape(str(tok), self.kpos(tok))
-        return str(tok)[1:]  # "$${" -> "${", "%%{" -> "%{"
+            return self.unescape(self.raw(tok), self.kpos(tok))
+        return self.raw(tok)[1:]  # "$${" -> "${", "%%{" -> "%{"
+
+    def strip_markers(self, node: Any) -> tuple[bool, bool]:
+        toks = [c for c in node.children if isinstance(c, Token)]
+        sl = len(toks) > 1 and toks[1].type == "STRIP_MARKER"
+        sr = len(toks) > 1 and toks[-2].type == "STRIP_MARKER"
+        if self.original is not None:
+            start, end = node.meta.start_pos, node.meta.end_pos
+            sl = sl or self.original[start + 2 : start + 3] == "~"
+            sr = sr or self.original[end - 2 : end - 1] == "~"
+        return sl, sr
 
     def flat_part(self, node: Any) -> FlatPart:
         if isinstance(node, Token):
             return FlatPart("lit", self.string_chars(node), False, False, self.kpos(node))
-        toks = [c for c in node.children if isinstance(c, Token)]
-        sl = len(toks) > 1 and toks[1].type == "STRIP_MARKER"
-        sr = len(toks) > 1 and toks[-2].type == "STRIP_MARKER"
+        sl, sr = self.strip_markers(node)
         pos = self.tpos(node)
         kind = node.data
         if kind == "interpolation":
-            return FlatPart("expr", self.exprs(node.children)[0], False, False, pos)
+            return FlatPart("expr", self.exprs(node.children)[0], sl, sr, pos)
         if kind == "template_if_start":
             return FlatPart("if", self.exprs(node.children)[0], sl, sr, pos)
         if kind == "template_for_start":
@@ -338,7 +354,7 @@ class _Converter:
     def heredoc(self, tree: Any) -> ast.Expr:
         tok = tree.children[0]
         pos = self.tpos(tree)
-        text = heredoc_body(str(tok), trim=tok.type == "HEREDOC_TEMPLATE_TRIM")
+        text = heredoc_body(self.raw(tok), trim=tok.type == "HEREDOC_TEMPLATE_TRIM")
         return parse_template(text, self.file, pos.line + 1, 1)
 
 
@@ -419,10 +435,22 @@ def _parse_tree(text: str, conv: _Converter) -> Any:
         raise HclSyntaxError(f"syntax error: {exc}", pos=conv.pos(1, 1)) from None
 
 
+_INTERP_STRIP_RE = re.compile(r"\$\{~|~\}")
+
+
+def _blank_strip_markers(text: str) -> str:
+    """python-hcl2's grammar has no strip markers in ``${~ x ~}``: blank them to spaces (same length, so
+    positions hold) and let the converter read the markers and token text from the original source."""
+    if "${~" not in text and "~}" not in text:
+        return text
+    return _INTERP_STRIP_RE.sub(lambda m: "${ " if m.group() == "${~" else " }", text)
+
+
 def parse_text(text: str, filename: str) -> ast.Body:
     """Parse HCL native syntax. Raises HclSyntaxError (file, line, col) for any syntax error."""
-    conv = _Converter(filename)
-    tree = _parse_tree(text, conv)
+    blanked = _blank_strip_markers(text)
+    conv = _Converter(filename, original=None if blanked is text else text)
+    tree = _parse_tree(blanked, conv)
     try:
         return conv.body(tree.children[0])
     except RecursionError:

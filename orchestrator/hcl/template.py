@@ -76,7 +76,7 @@ def _sequence(flat: list[FlatPart], i: int, until: tuple[str, ...]) -> tuple[lis
         kind = part.kind
         if kind == "lit":
             if part.payload:
-                prev = parts[text_at] if text_at == len(parts) - 1 else None
+                prev = parts[-1] if parts and text_at == len(parts) - 1 else None
                 if isinstance(prev, ast.Literal):
                     parts[-1] = ast.Literal(prev.value + part.payload, prev.pos)
                 else:
