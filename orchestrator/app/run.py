@@ -233,8 +233,6 @@ def _load_with_outputs(loader: Loader, cfg: ModuleConfig, command: TfCommand, ou
             got = outputs.get(dep.config_path)
             if got:
                 values[dep.config_path] = got
-    if not cfg.dependency:
-        return cfg
     return loader.load_module(cfg.path, command=command.name, outputs=values)
 
 

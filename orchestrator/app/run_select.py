@@ -68,7 +68,7 @@ def excluded_by_block(block: Exclude | None, command: str) -> bool:
     return "all" in actions or command in actions or ("all_except_output" in actions and command != "output")
 
 
-def load_closure(loader: Loader, dirs: Iterable[Path], command: str) -> dict[Path, ModuleConfig]:
+def load_closure(loader: Loader, dirs: Iterable[Path], command: str | None) -> dict[Path, ModuleConfig]:
     """Load ``dirs`` and, transitively, every dependency outside them."""
     configs: dict[Path, ModuleConfig] = {}
     errors: list[TgoError] = []
@@ -102,7 +102,10 @@ def select(
     else:
         everything = discover(root)
         chosen = discover(root, include_dirs=include_dirs, exclude_dirs=exclude_dirs)
-    configs = load_closure(loader, chosen, command.name)
+    # Selection needs structure (dependencies, roles, exclusions), not outputs: with no command the loader
+    # leaves missing dependency outputs unknown, so `run-all apply` works on a tree that was never applied.
+    # Each module is re-loaded with its command and real outputs right before it runs.
+    configs = load_closure(loader, chosen, None)
     graph = StackGraph.build(configs, base=root)
     excluded: dict[Path, str] = {p: "excluded by --include-dir/--exclude-dir" for p in everything if p not in configs}
     run: list[Path] = []
