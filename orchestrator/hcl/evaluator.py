@@ -84,8 +84,10 @@ class _Evaluator:
         if name in scope:
             return scope[name]
         variables = self.ctx.variables
-        if name in variables:
+        try:
             return variables[name]
+        except KeyError:
+            pass
         suggestion = _suggest(name, [*scope, *variables])
         msg = f"unknown variable '{name}'" + (f"; {suggestion}" if suggestion else "")
         raise _err(msg, e.pos, None if suggestion else "check the spelling or define it")
@@ -305,8 +307,10 @@ class _Evaluator:
 
     def lookup(self, obj: Value, name: str, pos: Pos, attr: bool) -> Value:
         if type(obj) is dict or is_mapping(obj):
-            if name in obj:
-                return obj[name]
+            try:
+                return obj[name]  # one read: Mapping.__contains__ would call __getitem__ as well
+            except KeyError:
+                pass
             suggestion = _suggest(name, obj.keys())
             what = f"object has no attribute '{name}'" if attr else f'object has no key "{name}"'
             raise _err(what + (f"; {suggestion}" if suggestion else ""), pos, None if suggestion else _keys_hint(obj))

@@ -395,9 +395,14 @@ def _describe_expected(expected: set[str]) -> str:
 def _describe_token(tok: Token) -> str:
     if tok.type == "$END":
         return "end of file"
+    if tok.type in _TOKEN_NAMES:
+        return _TOKEN_NAMES[tok.type]
     text = str(tok).strip()
     if not text:
         return "end of line" if "\n" in str(tok) else "end of file"
+    if tok.type == "STRING_CHARS":
+        # lark's fallback lexer swallows the rest of the line as one token; name the first character.
+        return f"'{text[0]}'"
     first = text.splitlines()[0][:20]
     return f"'{first}'"
 
@@ -407,9 +412,14 @@ def _translate(exc: UnexpectedInput, file: str, text: str, conv: _Converter) -> 
     col = getattr(exc, "column", 0) or 0
     if isinstance(exc, UnexpectedToken):
         found = _describe_token(exc.token)
+        expected = _describe_expected(set(exc.expected))
         if found == "end of file" or exc.token.type == "$END":
             line, col = _end_pos(text)
-        message = f"unexpected {found}; expected {_describe_expected(set(exc.expected))}"
+        message = f"unexpected {found}; expected {expected}"
+        if expected.startswith("the closing"):
+            # The string runs to the end of the file: point at its opening quote instead.
+            line, col = _offset_pos(text, text.rfind('"'))
+            message = "unclosed string: no closing '\"' before the end of the file"
     elif isinstance(exc, UnexpectedCharacters):
         message = f"unexpected character {exc.char!r}"
     elif isinstance(exc, UnexpectedEOF):
@@ -419,6 +429,12 @@ def _translate(exc: UnexpectedInput, file: str, text: str, conv: _Converter) -> 
         message = "syntax error"
     hint = "check for a missing closing bracket, brace or quote" if "end of" in message else None
     return HclSyntaxError(message, pos=conv.pos(max(line, 1), max(col, 1)), hint=hint)
+
+
+def _offset_pos(text: str, offset: int) -> tuple[int, int]:
+    offset = max(offset, 0)
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
 def _end_pos(text: str) -> tuple[int, int]:

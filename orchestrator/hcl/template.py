@@ -53,6 +53,7 @@ def _apply_strip(flat: list[FlatPart]) -> None:
 
 def assemble(flat: list[FlatPart], pos: Pos) -> ast.Expr:
     """Structure a flat part list into a Template (or a Literal when it has no expressions)."""
+    flat = [p for p in flat if p.kind != "lit" or p.payload]
     if len(flat) == 1 and flat[0].kind == "expr":
         return flat[0].payload  # type: ignore[no-any-return]  # "${x}" is x itself, unconverted (HCL)
     _apply_strip(flat)
