@@ -23,7 +23,6 @@ from orchestrator.aws.model import StsClient
 from orchestrator.aws.preflight import PreflightResult, format_table
 from orchestrator.aws.preflight import preflight as run_preflight
 from orchestrator.aws.roles import RoleOverrides, RoleResolver, default_session_name
-from orchestrator.aws.sts import BotoStsClient
 from orchestrator.config.models import ModuleConfig
 from orchestrator.discovery import discover
 from orchestrator.errors import ConfigErrors
@@ -53,6 +52,7 @@ class AwsAuth:
     ) -> AwsAuth:
         """Base credentials and endpoints come from ``runtime.environ``; the session name names the run."""
         margin = refresh_margin if refresh_margin is not None else _margin_from(runtime.environ)
+        from orchestrator.aws.sts import BotoStsClient  # botocore costs ~0.3 s: only when a command needs it
         cache = CredentialCache(
             sts if sts is not None else BotoStsClient(runtime.environ),
             runtime.clock,

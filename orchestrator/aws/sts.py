@@ -15,6 +15,7 @@ Contract:
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -75,7 +76,9 @@ class BotoStsClient:
     """STS through botocore, base credentials from ``environ``. Thread-safe."""
 
     def __init__(self, environ: Mapping[str, str]) -> None:
-        self._session = _EnvironSession(environ)
+        self._environ = dict(environ)
+        self._lock = threading.Lock()  # guards the lazily built session and base client
+        self._botocore: _EnvironSession | None = None
         self._endpoint = endpoint_url(environ)
         self._region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
         self._config = botocore.config.Config(
@@ -84,6 +87,17 @@ class BotoStsClient:
             read_timeout=READ_TIMEOUT,
         )
         self._base_client: STSClient | None = None
+
+    def _create(self, config: botocore.config.Config, **kwargs: Any) -> STSClient:
+        # botocore sessions are not thread-safe, clients are: create under the lock. The session is
+        # built on first use, so a run whose modules have no role never pays for botocore's setup.
+        with self._lock:
+            if self._botocore is None:
+                self._botocore = _EnvironSession(self._environ)
+            client = self._botocore.create_client(
+                SERVICE, region_name=self._region, endpoint_url=self._endpoint, config=config, **kwargs
+            )
+        return cast("STSClient", client)
 
     def _client(self, credentials: Credentials | None) -> STSClient:
         kwargs: dict[str, Any] = {}
@@ -95,23 +109,14 @@ class BotoStsClient:
             }
         elif self._base_client is not None:
             return self._base_client
-        client: STSClient = cast(
-            "STSClient",
-            self._session.create_client(
-                SERVICE, region_name=self._region, endpoint_url=self._endpoint, config=self._config, **kwargs
-            ),
-        )
+        client = self._create(self._config, **kwargs)
         if credentials is None:
             self._base_client = client
         return client
 
     def _anonymous_client(self) -> STSClient:
         config = self._config.merge(botocore.config.Config(signature_version=botocore.UNSIGNED))
-        client: STSClient = cast(
-            "STSClient",
-            self._session.create_client(SERVICE, region_name=self._region, endpoint_url=self._endpoint, config=config),
-        )
-        return client
+        return self._create(config)
 
     def assume_role(self, request: AssumeRequest, duration_seconds: int | None) -> Credentials:
         """AssumeRole, or AssumeRoleWithWebIdentity (unsigned) when the request carries a token."""
