@@ -29,7 +29,7 @@ def make_eval(base_dir: Path) -> Callable[..., Any]:
     return ev
 
 
-@pytest.fixture
-def ev(tmp_path: Path) -> Callable[..., Any]:
-    """``ev("1 + 1") == 2``; file functions resolve against ``tmp_path``."""
-    return make_eval(tmp_path)
+@pytest.fixture(scope="session")
+def ev(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Any]:
+    """``ev("1 + 1") == 2``; file functions resolve against an empty session directory."""
+    return make_eval(tmp_path_factory.mktemp("hcl-eval"))
