@@ -29,6 +29,11 @@ FLAGS: dict[str, tuple[bool, bool, tuple[str, ...]]] = {
     "--yes": (False, False, ("-y",)),
     "--non-interactive": (False, False, ("--terragrunt-non-interactive",)),
     "--include-external-dependencies": (False, False, ("--terragrunt-include-external-dependencies",)),
+    "--iam-role": (True, False, ("--terragrunt-iam-role",)),
+    "--iam-assume-role-duration": (True, False, ("--terragrunt-iam-assume-role-duration",)),
+    "--iam-assume-role-session-name": (True, False, ("--terragrunt-iam-assume-role-session-name",)),
+    "--iam-assume-role-web-identity-token": (True, False, ("--terragrunt-iam-web-identity-token",)),
+    "--no-preflight": (False, False, ()),
 }
 ALIASES = {alias: name for name, (_, _, aliases) in FLAGS.items() for alias in (name, *aliases)}
 

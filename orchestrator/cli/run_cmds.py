@@ -10,8 +10,10 @@ from typing import Any
 
 import click
 
+from orchestrator.app.auth import AwsAuth
 from orchestrator.app.run import RunOptions, RunServices, default_parallelism, graph_text, run_all
 from orchestrator.app.run_select import Loader
+from orchestrator.aws.roles import RoleOverrides
 from orchestrator.cli.run_argv import RunArgv, split_run_argv
 from orchestrator.errors import UsageError
 from orchestrator.report.summary import summary_lines
@@ -21,9 +23,11 @@ from orchestrator.terraform.commands import TfCommand
 PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": ["--help"]}
 
 
-def make_loader(runtime: Runtime) -> Loader:
-    """The config loader (``orchestrator.config.loader.ConfigLoader``)."""
-    loader: Loader = importlib.import_module("orchestrator.config.loader").ConfigLoader(runtime)
+def make_loader(runtime: Runtime, aws: AwsAuth | None = None) -> Loader:
+    """The config loader (``orchestrator.config.loader.ConfigLoader``); with ``aws``, ``get_aws_*``
+    functions and ``run_cmd`` answer for the module's role from the same credential cache."""
+    kwargs: dict[str, Any] = {} if aws is None else {"aws_identity": aws.aws_identity, "role_env": aws.role_env}
+    loader: Loader = importlib.import_module("orchestrator.config.loader").ConfigLoader(runtime, **kwargs)
     return loader
 
 
@@ -85,12 +89,29 @@ def make_confirm(parsed: RunArgv, *, stdin_tty: bool) -> Any:
     return confirm
 
 
+def aws_auth(parsed: RunArgv, runtime: Runtime) -> AwsAuth:
+    """Per-module IAM roles: --iam-* flags beat TG_IAM_* / TERRAGRUNT_IAM_* beat each module's config."""
+    duration = parsed.one("--iam-assume-role-duration")
+    overrides = RoleOverrides.from_sources(
+        runtime.environ,
+        role=parsed.one("--iam-role"),
+        duration=_int(duration, "--iam-assume-role-duration", 0) if duration is not None else None,
+        session_name=parsed.one("--iam-assume-role-session-name"),
+        web_identity_token=parsed.one("--iam-assume-role-web-identity-token"),
+    )
+    return AwsAuth.build(runtime, overrides)
+
+
 def _run(args: tuple[str, ...], *, single: bool) -> int:
     runtime = Runtime.from_os()
     parsed = split_run_argv(args)
     options = options_from(parsed, runtime, single=single)
+    aws = aws_auth(parsed, runtime)
     services = RunServices(
-        loader=make_loader(runtime),
+        loader=make_loader(runtime, aws),
+        credentials_env=aws.credentials_env,
+        preflight=None if parsed.flag("--no-preflight") else aws.preflight_and_print,
+        sts_stats=aws.sts_stats,
         confirm=None if single else make_confirm(parsed, stdin_tty=sys.stdin.isatty()),
     )
     report = run_all(runtime, options, services)
