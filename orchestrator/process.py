@@ -141,6 +141,8 @@ def run_streaming(
 
     Raises ToolError when the program cannot be started.
     """
+    if group is not None and group.interrupted:
+        return EXIT_NOT_STARTED
     try:
         proc = subprocess.Popen(  # argv list, never a shell
             list(argv),

@@ -1,0 +1,61 @@
+"""process.run_streaming and ProcessGroup with tiny real programs (sh)."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from orchestrator.errors import ToolError
+from orchestrator.process import EXIT_NOT_STARTED, ProcessGroup, run_streaming
+
+ENV = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+
+
+def test_lines_from_both_streams_are_whole(tmp_path: Path) -> None:
+    got: list[tuple[str, str]] = []
+    code = run_streaming(
+        ["sh", "-c", "echo out1; echo err1 >&2; printf 'no newline'; exit 3"],
+        cwd=tmp_path,
+        env=ENV,
+        on_line=lambda s, line: got.append((s, line)),
+    )
+    assert code == 3
+    assert sorted(got) == [("stderr", "err1"), ("stdout", "no newline"), ("stdout", "out1")]
+
+
+def test_env_is_exactly_what_is_given(tmp_path: Path) -> None:
+    got: list[str] = []
+    run_streaming(
+        ["sh", "-c", "echo ${ONLY:-unset} ${HOME:-nohome}"],
+        cwd=tmp_path,
+        env={**ENV, "ONLY": "x"},
+        on_line=lambda _s, line: got.append(line),
+    )
+    assert got == ["x nohome"]
+
+
+def test_interrupt_reaches_the_child_and_blocks_new_starts(tmp_path: Path) -> None:
+    group = ProcessGroup()
+    codes: list[int] = []
+    t = threading.Thread(
+        target=lambda: codes.append(
+            run_streaming(["sleep", "30"], cwd=tmp_path, env=ENV, on_line=lambda _s, _l: None, group=group)
+        )
+    )
+    t.start()
+    deadline = time.monotonic() + 10
+    while not group._procs and time.monotonic() < deadline:  # wait for the child to start
+        time.sleep(0.01)
+    group.interrupt()
+    t.join(10)
+    assert codes and codes[0] < 0, "sleep died of SIGINT"
+    assert run_streaming(["true"], cwd=tmp_path, env=ENV, on_line=lambda _s, _l: None, group=group) == EXIT_NOT_STARTED
+
+
+def test_missing_program_is_a_tool_error(tmp_path: Path) -> None:
+    with pytest.raises(ToolError, match="not found"):
+        run_streaming(["/nonexistent/tf"], cwd=tmp_path, env=ENV, on_line=lambda _s, _l: None)

@@ -1,0 +1,86 @@
+"""Which modules run, which are read only and which are excluded (fake loader, real discovery)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from orchestrator.app.run_select import select
+from orchestrator.config.models import Exclude, ModuleConfig
+from orchestrator.errors import GraphError
+from orchestrator.terraform.commands import TfCommand
+
+ROLE = "arn:aws:iam::{}:role/deploy"
+
+
+@dataclass
+class FakeLoader:
+    configs: dict[Path, ModuleConfig] = field(default_factory=dict)
+
+    def load_tree(self, dirs: list[Path], *, command: str | None = None) -> Any:
+        @dataclass
+        class Tree:
+            configs: dict[Path, ModuleConfig]
+            errors: list[Any]
+
+        return Tree({d: self.configs[d] for d in dirs}, [])
+
+    def load_module(self, dir: Path, *, command: str | None = None, outputs: Any = None) -> ModuleConfig:
+        return self.configs[dir]
+
+
+def tree(tmp_path: Path, spec: dict[str, dict[str, Any]]) -> FakeLoader:
+    loader = FakeLoader()
+    for name, kw in spec.items():
+        d = (tmp_path / name).resolve()
+        d.mkdir(parents=True, exist_ok=True)
+        (d / "terragrunt.hcl").write_text("")
+        deps = [(tmp_path / x).resolve() for x in kw.pop("deps", [])]
+        loader.configs[d] = ModuleConfig(path=d, config_file=d / "terragrunt.hcl", dependencies=deps, **kw)
+    return loader
+
+
+def names(root: Path, paths: Any) -> set[str]:
+    return {p.relative_to(root.resolve()).as_posix() for p in paths}
+
+
+def test_filters_read_dependencies_and_reasons(tmp_path: Path) -> None:
+    loader = tree(
+        tmp_path,
+        {
+            "prod/vpc": {"iam_role": ROLE.format("111111111111")},
+            "prod/app": {"deps": ["prod/vpc"], "iam_role": ROLE.format("222222222222")},
+            "prod/off": {"skip": True},
+            "prod/noplan": {"exclude": Exclude(**{"if": True, "actions": ["plan"]})},
+            "dev/app": {},
+        },
+    )
+    sel = select(loader, tmp_path, TfCommand("plan"), include_dirs=["prod/*"])
+    assert names(tmp_path, sel.run) == {"prod/vpc", "prod/app"}
+    assert sel.excluded[(tmp_path / "dev/app").resolve()].startswith("excluded by --include-dir")
+    assert sel.excluded[(tmp_path / "prod/off").resolve()] == "skip = true"
+    assert "exclude block" in sel.excluded[(tmp_path / "prod/noplan").resolve()]
+    assert names(tmp_path, select(loader, tmp_path, TfCommand("apply")).run) >= {"prod/noplan"}
+
+    by_account = select(loader, tmp_path, TfCommand("plan"), accounts=["222222222222"])
+    assert names(tmp_path, by_account.run) == {"prod/app"}
+    assert names(tmp_path, by_account.read_only) == {"prod/vpc"}, "dependencies in other accounts are read"
+
+
+def test_destroy_reverses_and_honours_prevent_destroy(tmp_path: Path) -> None:
+    loader = tree(tmp_path, {"a": {}, "b": {"deps": ["a"]}, "keep": {"prevent_destroy": True}})
+    sel = select(loader, tmp_path, TfCommand("destroy"))
+    assert names(tmp_path, sel.run) == {"a", "b"}
+    assert sel.excluded[(tmp_path / "keep").resolve()] == "prevent_destroy = true"
+    a, b = (tmp_path / "a").resolve(), (tmp_path / "b").resolve()
+    assert sel.dag(reverse=True) == {a: [b], b: []}
+    assert sel.dag(reverse=False) == {a: [], b: [a]}
+
+
+def test_cycle_raises_graph_error_naming_the_cycle(tmp_path: Path) -> None:
+    loader = tree(tmp_path, {"a": {"deps": ["b"]}, "b": {"deps": ["a"]}})
+    with pytest.raises(GraphError, match=r"a -> b -> a|b -> a -> b"):
+        select(loader, tmp_path, TfCommand("plan"))
