@@ -34,7 +34,7 @@ from orchestrator.drift.suppressions import DEFAULT_FILE, load_suppressions
 from orchestrator.errors import EXIT_INTERRUPTED, TgoError
 from orchestrator.output import OutputMode
 from orchestrator.process import run_capture
-from orchestrator.report.drift_junit import render_junit
+from orchestrator.report.drift_junit import clean, render_junit
 from orchestrator.report.drift_md import render_markdown
 from orchestrator.report.drift_model import DriftReport, Mode
 from orchestrator.report.run_model import ModuleResult, RunReport
@@ -178,8 +178,10 @@ def _outcome(
     if mod.status in {"skipped", "excluded"}:
         return replace(base, kind="skipped", reason=mod.reason)
     if mod.status != "succeeded":
-        tail = f": {mod.stderr_tail[-1]}" if mod.stderr_tail else ""
+        tail = next((f": {line}" for line in reversed([clean(x).strip(" │╷╵") for x in mod.stderr_tail]) if line), "")
         return replace(base, reason=f"{mod.reason or mod.status}{tail}")
+    if mod.exit_code == 0:
+        return replace(base, kind="planned", plan={})  # -detailed-exitcode 0: nothing differs, no need to show
     if not mod.plan_file or not mod.working_dir:
         return replace(base, reason="terraform plan saved no plan file")
     try:

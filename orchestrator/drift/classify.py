@@ -5,7 +5,9 @@ Two modes:
   that also appears in ``resource_drift`` is marked ``changed_outside``. Drift that the configuration does
   not care about (terraform plans no change for it) is not reported, matching terraform's exit code.
 - ``refresh-only`` (``plan -refresh-only``): every entry of ``resource_drift``: ``drifted`` when changed
-  outside terraform, ``removed`` when deleted outside terraform.
+  outside terraform, ``removed`` when deleted outside terraform. Output changes are not reported in this
+  mode: they follow from the resource drift (already reported) or from code not yet applied, which is
+  what a normal plan reports.
 
 Attributes are compared at the top level. Values marked sensitive in ``before_sensitive`` or
 ``after_sensitive`` are never copied into the result. Pure functions; raise nothing on odd JSON
@@ -139,4 +141,4 @@ def classify_plan(plan: Mapping[str, Any], mode: Mode, module: str) -> Classifie
             if action is not None:
                 resources.append(_resource(module, entry, action, outside=str(entry.get("address")) in outside))
     resources.sort(key=lambda r: r.address)
-    return Classified(resources=resources, outputs=_outputs(plan))
+    return Classified(resources=resources, outputs=_outputs(plan) if mode == "plan" else [])

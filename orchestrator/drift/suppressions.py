@@ -167,16 +167,9 @@ def apply_suppressions(
         resources = [_suppress_resource(mod.path, r, entries, matched) for r in mod.resources]
         suppressed = sum(1 for r in resources if r.suppressed is not None)
         counting = [r for r in resources if r.suppressed is None]
-        status = mod.status if counting or mod.outputs else "clean"
-        out.append(
-            mod.model_copy(
-                update={
-                    "resources": resources,
-                    "suppressed": suppressed,
-                    "status": status,
-                    "outputs_only": not counting and bool(mod.outputs),
-                }
-            )
-        )
+        # Output changes that come with resource changes follow from them: once those are suppressed,
+        # the outputs do not keep the module drifted. An outputs-only plan stays drifted.
+        status = mod.status if counting or mod.outputs_only else "clean"
+        out.append(mod.model_copy(update={"resources": resources, "suppressed": suppressed, "status": status}))
     statuses = [SuppressionStatus(entry=s.ref, matched=matched[i]) for i, s in enumerate(entries)]
     return out, statuses

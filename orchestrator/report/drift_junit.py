@@ -7,9 +7,18 @@ test name the module path. Pure; built with ``xml.etree`` so the output is alway
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 from orchestrator.report.drift_model import DriftReport, ModuleDrift
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def clean(text: str) -> str:
+    """Text XML 1.0 can hold: terminal colour codes and other control characters removed."""
+    return _NOT_XML.sub("", _ANSI.sub("", text))
 
 
 def _classname(mod: ModuleDrift) -> str:
@@ -28,18 +37,18 @@ def _failure_text(mod: ModuleDrift) -> str:
 
 
 def _case(mod: ModuleDrift) -> ET.Element:
-    case = ET.Element("testcase", {"classname": _classname(mod), "name": mod.path, "time": "0"})
+    case = ET.Element("testcase", {"classname": clean(_classname(mod)), "name": clean(mod.path), "time": "0"})
     if mod.status == "drifted":
         counting = sum(r.suppressed is None for r in mod.resources)
         message = (
             f"{counting} resource(s) drifted" if counting else "outputs only: " + ", ".join(o.name for o in mod.outputs)
         )
-        failure = ET.SubElement(case, "failure", {"message": message, "type": "drift"})
-        failure.text = _failure_text(mod)
+        failure = ET.SubElement(case, "failure", {"message": clean(message), "type": "drift"})
+        failure.text = clean(_failure_text(mod))
     elif mod.status == "error":
-        ET.SubElement(case, "error", {"message": mod.reason or "plan failed", "type": "error"})
+        ET.SubElement(case, "error", {"message": clean(mod.reason or "plan failed"), "type": "error"})
     elif mod.status == "skipped":
-        ET.SubElement(case, "skipped", {"message": mod.reason or "skipped"})
+        ET.SubElement(case, "skipped", {"message": clean(mod.reason or "skipped")})
     if mod.suppressed:
         out = ET.SubElement(case, "system-out")
         out.text = f"{mod.suppressed} suppressed drift(s)"

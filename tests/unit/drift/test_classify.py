@@ -77,3 +77,7 @@ def test_drift_action() -> None:
 def test_odd_json_is_tolerated() -> None:
     assert not classify_plan({"resource_changes": None, "output_changes": "x"}, "plan", "m").drifted
     assert not classify_plan({}, "refresh-only", "m").drifted
+
+
+def test_refresh_only_does_not_report_output_changes() -> None:
+    assert not classify_plan(load_plan("outputs_only"), "refresh-only", "m").drifted

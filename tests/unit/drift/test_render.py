@@ -70,3 +70,10 @@ def test_junit_one_case_per_module_with_failures_errors_skips(build: Build) -> N
     assert cases["stage/dns"].find("skipped") is not None
     assert len(list(cases["prod/network"])) == 0
     assert cases["prod/app"].get("classname") == "drift.prod"
+
+
+def test_junit_survives_terminal_colours_and_control_characters(build: Build) -> None:
+    text = "\x1b[31mError:\x1b[0m bad\x00 value\x07"
+    root = ET.fromstring(render_junit(build([ModuleOutcome(path="a", kind="error", reason=text)])))
+    error = next(root.iter("error"))
+    assert error.get("message") == "Error: bad value"
