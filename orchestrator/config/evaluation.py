@@ -268,7 +268,7 @@ class FileEvaluation:
                 f"{relpath(target, self.session.cwd)} has no terragrunt.hcl",
                 pos=pos,
                 attr=attr,
-                hint="point it at a directory with a terragrunt.hcl (relative paths start at the module's directory)",
+                hint="point it at a directory with a terragrunt.hcl; relative paths start at the module's directory",
             )
         return target
 

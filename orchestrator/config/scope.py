@@ -37,9 +37,8 @@ class LocalsScope(Mapping[str, Value]):
             return self._values[name]
         attr = self._attrs.get(name)
         if attr is None:
-            raise EvalError(
-                f"local.{name} is not defined", hint=did_you_mean(name, self._attrs) or "define it in a locals block"
-            )
+            # The evaluator turns this into "object has no attribute" with the reference's position.
+            raise KeyError(name)
         if name in self._stack:
             chain = [*self._stack[self._stack.index(name) :], name]
             first = self._attrs[chain[0]]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from orchestrator.config.context import FileContext, posix_relpath
-from orchestrator.errors import EvalError
+from orchestrator.errors import EvalError, relpath
 from orchestrator.hcl.values import UNKNOWN, Value
 
 COMMANDS_NEED_VARS = ["apply", "console", "destroy", "import", "plan", "push", "refresh"]
@@ -31,6 +31,7 @@ class Host(Protocol):
     """What the functions need from the loader. Implementations must be thread-safe."""
 
     environ: Mapping[str, str]
+    cwd: Path
 
     def run_cmd(self, argv: Sequence[str], cwd: Path, *, quiet: bool, role: str | None) -> str: ...
 
@@ -134,7 +135,7 @@ class TerragruntFunctions:
         if len(args) == 2:
             return args[1]
         raise EvalError(
-            f"cannot find {names[0]!r} in any parent folder of {self.ctx.terragrunt_dir}",
+            f"cannot find {names[0]!r} in any parent folder of {relpath(self.ctx.terragrunt_dir, self.host.cwd)}",
             hint="create it, fix the name, or pass a fallback as the second argument",
         )
 
@@ -164,7 +165,7 @@ class TerragruntFunctions:
             if len(args) == 2:
                 return args[1]
             raise EvalError(
-                f"read_terragrunt_config(): {path} does not exist",
+                f"read_terragrunt_config(): {relpath(path.resolve(), self.host.cwd)} does not exist",
                 hint="fix the path or pass a default as the second argument",
             )
         return self.host.read_config(path.resolve(), self.ctx)

@@ -32,6 +32,12 @@ DEFAULT_RETRYABLE_ERRORS = [
     "(?s).*Client\\.Timeout exceeded while awaiting headers.*",
     "(?s).*connection reset by peer.*",
 ]
+LEGACY = ("errors", "retry", "legacy_retryable_errors")
+LEGACY_NAMES = {
+    "retryable_errors": "retryable_errors",
+    "max_attempts": "retry_max_attempts",
+    "sleep_interval_sec": "retry_sleep_interval_sec",
+}
 HINTS = {
     "iam_role": "use arn:aws:iam::<12-digit account id>:role/<name>",
     "iam_assume_role_duration": "use a number of seconds between 900 and 43200",
@@ -39,7 +45,7 @@ HINTS = {
 }
 
 
-def _legacy_retry(raw: dict[str, Any], data: dict[str, Any]) -> None:
+def _legacy_retry(raw: dict[str, Any], data: dict[str, Any], positions: Positions) -> None:
     """Fold retryable_errors / retry_max_attempts / retry_sleep_interval_sec into errors.retry."""
     keys = ("retryable_errors", "retry_max_attempts", "retry_sleep_interval_sec")
     if not any(k in raw for k in keys):
@@ -54,6 +60,10 @@ def _legacy_retry(raw: dict[str, Any], data: dict[str, Any]) -> None:
         block["max_attempts"] = raw["retry_max_attempts"]
     if "retry_sleep_interval_sec" in raw:
         block["sleep_interval_sec"] = raw["retry_sleep_interval_sec"]
+    where = ("errors", "retry", "legacy_retryable_errors")
+    for legacy, field in zip(keys, ("retryable_errors", "max_attempts", "sleep_interval_sec"), strict=True):
+        if (legacy,) in positions:
+            positions[(*where, field)] = positions[(legacy,)]
     errors = dict(data.get("errors") or {})
     errors["retry"] = [*errors.get("retry", []), block]
     data["errors"] = errors
@@ -75,7 +85,7 @@ def model_input(raw: dict[str, Any], positions: Positions) -> dict[str, Any]:
                 hint=did_you_mean(extra[0], ["paths"]) or "the dependencies block only takes paths",
             )
         data["dependencies"] = deps.get("paths", []) if isinstance(deps, dict) else deps
-    _legacy_retry(raw, data)
+    _legacy_retry(raw, data, positions)
     return data
 
 
@@ -155,6 +165,8 @@ def translate(err: Any, data: dict[str, Any], positions: Positions, fallback: Po
     loc = tuple(err["loc"])
     path = _named_path(data, loc)
     pos = _lookup(positions, path) or fallback
+    if path[:3] == LEGACY and len(path) > 3 and path[3] in LEGACY_NAMES:
+        path = (LEGACY_NAMES[path[3]], *path[4:])  # name the attribute the user wrote
     attr = ".".join(path)
     if err["type"] == "extra_forbidden":
         model = _model_at(loc[:-1])

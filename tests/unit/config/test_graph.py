@@ -18,7 +18,9 @@ def _cfg(name: str, *deps: str, extra: tuple[str, ...] = ()) -> ModuleConfig:
         dep = Dependency(name=d, config_path=ROOT / d)
         dep._pos = Pos(f"{name}/terragrunt.hcl", 10 + i, 1)
         dependency.append(dep)
-    return ModuleConfig(path=path, config_file=path / "terragrunt.hcl", dependency=dependency, dependencies=[ROOT / e for e in extra])
+    return ModuleConfig(
+        path=path, config_file=path / "terragrunt.hcl", dependency=dependency, dependencies=[ROOT / e for e in extra]
+    )
 
 
 def _configs(*cfgs: ModuleConfig) -> dict[Path, ModuleConfig]:
@@ -26,7 +28,9 @@ def _configs(*cfgs: ModuleConfig) -> dict[Path, ModuleConfig]:
 
 
 def test_edges_and_queries() -> None:
-    g = StackGraph.build(_configs(_cfg("vpc"), _cfg("app", "vpc"), _cfg("dns", "app"), _cfg("db", "vpc", extra=("app",))))
+    g = StackGraph.build(
+        _configs(_cfg("vpc"), _cfg("app", "vpc"), _cfg("dns", "app"), _cfg("db", "vpc", extra=("app",)))
+    )
     assert g.dependencies_of(ROOT / "app") == [ROOT / "vpc"]
     assert g.dependents_of(ROOT / "vpc") == [ROOT / "app", ROOT / "db"]
     assert g.transitive_dependents([ROOT / "vpc"]) == {ROOT / "app", ROOT / "dns", ROOT / "db"}

@@ -88,8 +88,8 @@ def test_exposed_include_and_merge_strategies(write_tree: WriteTree, loader: Con
 def test_several_includes_later_ones_win(write_tree: WriteTree, loader: ConfigLoader) -> None:
     root = write_tree(
         {
-            "a.hcl": "inputs = { x = \"a\", a = 1 }\n",
-            "b.hcl": "inputs = { x = \"b\", b = 1 }\n",
+            "a.hcl": 'inputs = { x = "a", a = 1 }\n',
+            "b.hcl": 'inputs = { x = "b", b = 1 }\n',
             "m/terragrunt.hcl": """
                 include "a" {
                   path = "../a.hcl"
@@ -162,14 +162,20 @@ def test_missing_include_names_file_and_line(write_tree: WriteTree, loader: Conf
     with pytest.raises(ConfigError) as info:
         loader.load_module(root / "m")
     assert info.value.format() == (
-        "m/terragrunt.hcl:3:3: include.root.path: included file nope.hcl does not exist (fix the path, or create the file)"
+        "m/terragrunt.hcl:3:3: include.root.path: included file nope.hcl does not"
+        " exist (fix the path, or create the file)"
     )
 
 
 def test_second_load_reuses_parsed_files_and_includes(write_tree: WriteTree, loader: ConfigLoader) -> None:
     root = write_tree(
         {
-            "root.hcl": 'locals {\n  x = read_terragrunt_config("${get_terragrunt_dir()}/../v.hcl")\n}\ninputs = { v = local.x.locals.v }\n',
+            "root.hcl": (
+                "locals {\n"
+                '  x = read_terragrunt_config("${get_terragrunt_dir()}/../v.hcl")\n'
+                "}\n"
+                "inputs = { v = local.x.locals.v }\n"
+            ),
             "v.hcl": "locals {\n  v = 1\n}\n",
             "m/terragrunt.hcl": 'include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\n',
         }

@@ -22,7 +22,13 @@ def _inputs(
 
 
 def test_locals_any_order(write_tree: WriteTree, loader: ConfigLoader) -> None:
-    root = write_tree({"m/terragrunt.hcl": 'locals {\n  c = "${local.b}!"\n  b = "${local.a}b"\n  a = "a"\n}\ninputs = { c = local.c }\n'})
+    root = write_tree(
+        {
+            "m/terragrunt.hcl": (
+                'locals {\n  c = "${local.b}!"\n  b = "${local.a}b"\n  a = "a"\n}\ninputs = { c = local.c }\n'
+            )
+        }
+    )
     cfg = loader.load_module(root / "m")
     assert cfg.locals == {"c": "ab!", "b": "ab", "a": "a"}
     assert cfg.inputs == {"c": "ab!"}
@@ -32,7 +38,9 @@ def test_locals_cycle_names_chain_and_line(write_tree: WriteTree, loader: Config
     root = write_tree({"m/terragrunt.hcl": "locals {\n  x = 1\n  a = local.b\n  b = local.a\n}\n"})
     with pytest.raises(EvalError) as info:
         loader.load_module(root / "m")
-    assert info.value.format().startswith("m/terragrunt.hcl:3:3: locals.a: cycle in locals: local.a -> local.b -> local.a")
+    assert info.value.format().startswith(
+        "m/terragrunt.hcl:3:3: locals.a: cycle in locals: local.a -> local.b -> local.a"
+    )
 
 
 def test_undefined_local_suggests(write_tree: WriteTree, loader: ConfigLoader) -> None:
@@ -45,7 +53,18 @@ def test_undefined_local_suggests(write_tree: WriteTree, loader: ConfigLoader) -
 
 def test_find_in_parent_folders_forms(write_tree: WriteTree, loader: ConfigLoader) -> None:
     extra = {"a/common.hcl": "", "a/terragrunt.hcl": "", "a/m/common.hcl": ""}
-    root = write_tree({"a/m/terragrunt.hcl": 'inputs = {\n  f = find_in_parent_folders("common.hcl")\n  d = find_in_parent_folders()\n  fb = find_in_parent_folders("nope.hcl", "fallback")\n}\n', **extra})
+    root = write_tree(
+        {
+            "a/m/terragrunt.hcl": (
+                "inputs = {\n"
+                '  f = find_in_parent_folders("common.hcl")\n'
+                "  d = find_in_parent_folders()\n"
+                '  fb = find_in_parent_folders("nope.hcl", "fallback")\n'
+                "}\n"
+            ),
+            **extra,
+        }
+    )
     inputs = loader.load_module(root / "a/m").inputs
     # The module's own directory is not searched, as in Terragrunt.
     assert inputs == {"f": str(root / "a/common.hcl"), "d": str(root / "a/terragrunt.hcl"), "fb": "fallback"}
@@ -70,9 +89,18 @@ def test_run_cmd_memoized_quiet_and_failure(write_tree: WriteTree, tmp_path: Pat
     runtime = Runtime(environ={"PATH": "/usr/bin:/bin"}, cwd=tmp_path, console=Console(io.StringIO(), err))
     loader = ConfigLoader(runtime)
     script = tmp_path / "count.py"
-    script.write_text("import pathlib\np = pathlib.Path('calls')\np.write_text(p.read_text() + 'x' if p.exists() else 'x')\nprint('out')\n")
+    script.write_text(
+        "import pathlib\n"
+        "p = pathlib.Path('calls')\n"
+        "p.write_text(p.read_text() + 'x' if p.exists() else 'x')\n"
+        "print('out')\n"
+    )
     py = sys.executable
-    body = f'  a = run_cmd("{py}", "{script}")\n  b = run_cmd("--terragrunt-quiet", "{py}", "{script}")\n  c = run_cmd("{py}", "{script}")'
+    body = (
+        f'  a = run_cmd("{py}", "{script}")\n'
+        f'  b = run_cmd("--terragrunt-quiet", "{py}", "{script}")\n'
+        f'  c = run_cmd("{py}", "{script}")'
+    )
     inputs = _inputs(write_tree, loader, body)
     assert inputs == {"a": "out", "b": "out", "c": "out"}
     # Memoized by argv and directory (the quiet flag is not part of the command): one run in all.
@@ -101,7 +129,14 @@ def test_read_terragrunt_config_default_and_memo(write_tree: WriteTree, loader: 
 
 
 def test_repo_root_functions(write_tree: WriteTree, loader: ConfigLoader) -> None:
-    root = write_tree({".git/HEAD": "", "live/m/terragrunt.hcl": "inputs = {\n  r = get_repo_root()\n  f = get_path_from_repo_root()\n  t = get_path_to_repo_root()\n}\n"})
+    root = write_tree(
+        {
+            ".git/HEAD": "",
+            "live/m/terragrunt.hcl": (
+                "inputs = {\n  r = get_repo_root()\n  f = get_path_from_repo_root()\n  t = get_path_to_repo_root()\n}\n"
+            ),
+        }
+    )
     assert loader.load_module(root / "live/m").inputs == {"r": str(root), "f": "live/m", "t": "../.."}
 
 
@@ -132,7 +167,17 @@ def test_command_functions_and_platform(write_tree: WriteTree, loader: ConfigLoa
 
 
 def test_aws_identity_functions(write_tree: WriteTree, tmp_path: Path) -> None:
-    write_tree({"m/terragrunt.hcl": 'iam_role = "arn:aws:iam::222222222222:role/x"\ninputs = {\n  a = get_aws_account_id()\n  b = get_aws_caller_identity_arn()\n}\n'})
+    write_tree(
+        {
+            "m/terragrunt.hcl": (
+                'iam_role = "arn:aws:iam::222222222222:role/x"\n'
+                "inputs = {\n"
+                "  a = get_aws_account_id()\n"
+                "  b = get_aws_caller_identity_arn()\n"
+                "}\n"
+            )
+        }
+    )
     seen: list[str | None] = []
 
     def identity(role: str | None) -> dict[str, str]:
@@ -140,7 +185,10 @@ def test_aws_identity_functions(write_tree: WriteTree, tmp_path: Path) -> None:
         return {"account_id": "222222222222", "arn": "arn:aws:sts::222222222222:assumed-role/x/s", "user_id": "U"}
 
     loader = ConfigLoader(make_runtime(tmp_path), aws_identity=identity)
-    assert loader.load_module(tmp_path / "m").inputs == {"a": "222222222222", "b": "arn:aws:sts::222222222222:assumed-role/x/s"}
+    assert loader.load_module(tmp_path / "m").inputs == {
+        "a": "222222222222",
+        "b": "arn:aws:sts::222222222222:assumed-role/x/s",
+    }
     assert seen == ["arn:aws:iam::222222222222:role/x"] * 2
     with pytest.raises(TgoError) as info:
         ConfigLoader(make_runtime(tmp_path)).load_module(tmp_path / "m")

@@ -28,7 +28,12 @@ def test_shallow_dependencies_replaced() -> None:
 
 
 def test_dependency_blocks_by_name_shallow_replaces_deep_merges() -> None:
-    parent = {"dependency": [{"name": "vpc", "config_path": "/v", "mock_outputs": {"a": 1}}, {"name": "x", "config_path": "/x"}]}
+    parent = {
+        "dependency": [
+            {"name": "vpc", "config_path": "/v", "mock_outputs": {"a": 1}},
+            {"name": "x", "config_path": "/x"},
+        ]
+    }
     child = {"dependency": [{"name": "vpc", "mock_outputs": {"b": 2}}]}
     shallow = merge_configs(parent, child, "shallow")["dependency"]
     assert shallow == [{"name": "vpc", "mock_outputs": {"b": 2}}, {"name": "x", "config_path": "/x"}]
@@ -37,7 +42,9 @@ def test_dependency_blocks_by_name_shallow_replaces_deep_merges() -> None:
 
 
 def test_no_merge_keeps_child_only() -> None:
-    assert merge_configs({"iam_role": "p", "inputs": {"a": 1}}, {"inputs": {"b": 2}}, "no_merge") == {"inputs": {"b": 2}}
+    assert merge_configs({"iam_role": "p", "inputs": {"a": 1}}, {"inputs": {"b": 2}}, "no_merge") == {
+        "inputs": {"b": 2}
+    }
 
 
 def test_terraform_block_merges_hooks_by_name_and_overrides_source() -> None:

@@ -43,7 +43,19 @@ def test_corrupt_entry_is_a_miss_and_gets_rewritten(tmp_path: Path) -> None:
     src.write_text(TEXT)
     entry = cache.entry_path(cache.key(TEXT.encode()))
     entry.parent.mkdir(parents=True)
-    for garbage in ("{not json", '{"key": "x"}', json.dumps({"key": cache.key(TEXT.encode()), "format": 1, "tgo": cache.tgo_version, "parser": cache.parser_version, "body": [1, 1, [["x", 1, 1, ["Z", 0, 0]]], []]})):
+    for garbage in (
+        "{not json",
+        '{"key": "x"}',
+        json.dumps(
+            {
+                "key": cache.key(TEXT.encode()),
+                "format": 1,
+                "tgo": cache.tgo_version,
+                "parser": cache.parser_version,
+                "body": [1, 1, [["x", 1, 1, ["Z", 0, 0]]], []],
+            }
+        ),
+    ):
         entry.write_text(garbage)
         assert cache.get(TEXT.encode(), "f") is None
     store = FileStore(cache)

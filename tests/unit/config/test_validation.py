@@ -50,12 +50,17 @@ def test_wrong_type_in_nested_block_names_label(write_tree: WriteTree, loader: C
 def test_unknown_nested_attribute(write_tree: WriteTree, loader: ConfigLoader) -> None:
     text = 'dependency "vpc" {\n  config_path = "../vpc"\n  mock_output = {}\n}\n'
     msg = _error(write_tree, loader, text, {"vpc/terragrunt.hcl": ""})
-    assert msg == "m/terragrunt.hcl:3:3: dependency.vpc.mock_output: unknown attribute 'mock_output' (did you mean 'mock_outputs'?)"
+    assert msg == (
+        "m/terragrunt.hcl:3:3: dependency.vpc.mock_output: unknown attribute"
+        " 'mock_output' (did you mean 'mock_outputs'?)"
+    )
 
 
 def test_missing_dependency_path(write_tree: WriteTree, loader: ConfigLoader) -> None:
     msg = _error(write_tree, loader, 'dependency "vpc" {\n  config_path = "../vpc"\n}\n')
-    assert msg.startswith("m/terragrunt.hcl:2:3: dependency.vpc.config_path: dependency config_path must exist and hold a module")
+    assert msg.startswith(
+        "m/terragrunt.hcl:2:3: dependency.vpc.config_path: dependency config_path must exist and hold a module"
+    )
 
 
 def test_several_errors_in_one_module_are_all_reported(write_tree: WriteTree, loader: ConfigLoader) -> None:
@@ -67,7 +72,9 @@ def test_several_errors_in_one_module_are_all_reported(write_tree: WriteTree, lo
 
 
 def test_legacy_retry_attributes_fold_into_errors(write_tree: WriteTree, loader: ConfigLoader) -> None:
-    root = write_tree({"m/terragrunt.hcl": 'retryable_errors = ["boom"]\nretry_max_attempts = 5\nretry_sleep_interval_sec = 1\n'})
+    root = write_tree(
+        {"m/terragrunt.hcl": 'retryable_errors = ["boom"]\nretry_max_attempts = 5\nretry_sleep_interval_sec = 1\n'}
+    )
     cfg = loader.load_module(root / "m")
     assert cfg.errors is not None
     (retry,) = cfg.errors.retry
@@ -75,14 +82,22 @@ def test_legacy_retry_attributes_fold_into_errors(write_tree: WriteTree, loader:
 
 
 def test_accepted_blocks_tgo_ignores(write_tree: WriteTree, loader: ConfigLoader) -> None:
-    root = write_tree({"m/terragrunt.hcl": 'engine {\n  source = "x"\n}\nfeature "f" {\n  default = 3\n}\ninputs = { f = feature.f.value }\n'})
+    root = write_tree(
+        {
+            "m/terragrunt.hcl": (
+                'engine {\n  source = "x"\n}\nfeature "f" {\n  default = 3\n}\ninputs = { f = feature.f.value }\n'
+            )
+        }
+    )
     assert loader.load_module(root / "m").inputs == {"f": 3}
 
 
 def test_unknown_output_in_typed_attribute_is_error(write_tree: WriteTree, loader: ConfigLoader) -> None:
     text = 'dependency "vpc" {\n  config_path = "../vpc"\n}\nterraform {\n  source = dependency.vpc.outputs.src\n}\n'
     msg = _error(write_tree, loader, text, {"vpc/terragrunt.hcl": ""})
-    assert msg.startswith("m/terragrunt.hcl:5:3: terraform.source: depends on a dependency output that is not known yet")
+    assert msg.startswith(
+        "m/terragrunt.hcl:5:3: terraform.source: depends on a dependency output that is not known yet"
+    )
 
 
 def test_dependency_outputs_mocks_and_real(write_tree: WriteTree, loader: ConfigLoader) -> None:

@@ -1,0 +1,3 @@
+locals {
+  account_id = "11111111111"
+}

@@ -1,0 +1,2 @@
+
+iam_role = "arn:aws:iam::111111111111:user/deploy"

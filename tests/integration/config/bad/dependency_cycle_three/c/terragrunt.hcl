@@ -1,0 +1,4 @@
+
+dependency "a" {
+  config_path = "../a"
+}

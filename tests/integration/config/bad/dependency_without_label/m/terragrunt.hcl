@@ -1,0 +1,3 @@
+dependency {
+  config_path = "../vpc"
+}

@@ -1,0 +1,1 @@
+iam_assume_role_duration = "long"

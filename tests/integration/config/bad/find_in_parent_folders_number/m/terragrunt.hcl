@@ -1,0 +1,3 @@
+inputs = {
+  a = find_in_parent_folders(42)
+}

@@ -1,0 +1,5 @@
+generate "provider" {
+  path      = "provider.tf"
+  contents  = ""
+  if_exists = "maybe"
+}

@@ -1,0 +1,3 @@
+generate "provider" {
+  path = "provider.tf"
+}

@@ -1,0 +1,3 @@
+locals {
+  token = get_env("TGO_CORPUS_SURELY_UNSET")
+}

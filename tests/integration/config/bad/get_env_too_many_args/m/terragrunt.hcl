@@ -1,0 +1,3 @@
+inputs = {
+  a = get_env("A", "b", "c")
+}

@@ -1,0 +1,6 @@
+terraform {
+  before_hook "fmt" {
+    commands = "plan"
+    execute  = ["echo"]
+  }
+}

@@ -1,0 +1,4 @@
+dependency "vpc" {
+  config_path = "../vpc"
+}
+iam_role = dependency.vpc.outputs.role

@@ -1,0 +1,3 @@
+locals {
+  env = read_terragrunt_config("../env.hcl")
+}

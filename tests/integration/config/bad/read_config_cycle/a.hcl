@@ -1,0 +1,3 @@
+locals {
+  b = read_terragrunt_config("b.hcl")
+}

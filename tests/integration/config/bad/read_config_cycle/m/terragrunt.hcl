@@ -1,0 +1,3 @@
+locals {
+  a = read_terragrunt_config("../a.hcl")
+}

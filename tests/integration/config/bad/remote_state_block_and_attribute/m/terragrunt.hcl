@@ -1,0 +1,4 @@
+remote_state = { backend = "s3" }
+remote_state {
+  backend = "s3"
+}

@@ -1,0 +1,2 @@
+retryable_errors = [".*"]
+retry_max_attempts = 0

@@ -1,0 +1,3 @@
+locals {
+  out = run_cmd("false")
+}

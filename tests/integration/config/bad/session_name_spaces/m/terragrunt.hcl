@@ -1,0 +1,1 @@
+iam_assume_role_session_name = "my session"

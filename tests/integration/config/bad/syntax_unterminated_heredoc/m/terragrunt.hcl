@@ -1,0 +1,4 @@
+inputs = {
+  a = <<EOT
+hello
+}

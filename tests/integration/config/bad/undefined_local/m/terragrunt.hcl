@@ -1,0 +1,6 @@
+locals {
+  region = "us-east-1"
+}
+inputs = {
+  r = local.regoin
+}

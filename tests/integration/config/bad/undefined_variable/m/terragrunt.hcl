@@ -1,0 +1,3 @@
+inputs = {
+  a = var.name
+}

@@ -1,0 +1,1 @@
+iam_rol = "arn:aws:iam::111111111111:role/x"

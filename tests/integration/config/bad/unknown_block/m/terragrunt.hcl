@@ -1,0 +1,3 @@
+dependancy "vpc" {
+  config_path = "../vpc"
+}

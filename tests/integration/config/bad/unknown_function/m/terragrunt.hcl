@@ -1,0 +1,3 @@
+inputs = {
+  a = fnd_in_parent_folders("root.hcl")
+}

@@ -1,0 +1,4 @@
+dependency "vpc" {
+  config_path = "../vpc"
+  mock_output = {}
+}
