@@ -1,0 +1,85 @@
+"""STS calls per run, measured at a moto server: tgo's shared credential cache versus a per-module
+assume (Terragrunt's default: every module assumes its role itself).
+
+For N modules over K roles at several parallelisms, every module asks for its credentials before
+each of its terraform processes (init, hooks, apply, and once more when a dependent reads its
+outputs), from a thread pool of the given size. Prints N, K, parallelism, the AssumeRole requests
+that reached the server for tgo and for the per-module baseline, and their ratio. Target: tgo == K.
+
+    .venv/bin/python bench/bench_sts.py [--sizes 10,50,200] [--roles 1,3,5] [--parallelism 1,8,32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from orchestrator.aws.credentials import CredentialCache
+from orchestrator.aws.environment import module_env_factory
+from orchestrator.aws.roles import RoleOverrides, RoleResolver
+from orchestrator.aws.sts import BotoStsClient
+from orchestrator.config.models import ModuleConfig
+from orchestrator.runtime import SystemClock
+from tests.support.moto_server import MotoServer
+
+PROCESSES_PER_MODULE = 4  # init, before_hook, apply, output fetch by a dependent
+
+
+def modules(n: int, k: int) -> list[ModuleConfig]:
+    return [
+        ModuleConfig(
+            path=Path(f"/live/m{i}"),
+            config_file=Path(f"/live/m{i}/terragrunt.hcl"),
+            iam_role=f"arn:aws:iam::{100000000000 + i % k}:role/deploy",
+        )
+        for i in range(n)
+    ]
+
+
+def count(moto: MotoServer, configs: list[ModuleConfig], parallelism: int, *, shared: bool) -> int:
+    moto.reset_counts()
+    sts = BotoStsClient(moto.env())
+    resolver = RoleResolver(RoleOverrides(), "tgo-bench", Path("/"))
+    shared_env = module_env_factory(CredentialCache(sts, SystemClock()), resolver)
+
+    def one_module(cfg: ModuleConfig) -> None:
+        # the baseline: each module its own cache, i.e. its own AssumeRole, like Terragrunt
+        env = shared_env if shared else module_env_factory(CredentialCache(sts, SystemClock()), resolver)
+        for _ in range(PROCESSES_PER_MODULE):
+            env(cfg)
+
+    with ThreadPoolExecutor(max_workers=parallelism) as pool:
+        list(pool.map(one_module, configs))
+    return moto.calls("AssumeRole")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10,50,200")
+    parser.add_argument("--roles", default="1,3,5")
+    parser.add_argument("--parallelism", default="1,8,32")
+    args = parser.parse_args()
+    ints = lambda text: [int(x) for x in text.split(",")]  # noqa: E731
+    moto = MotoServer().start()
+    ok = True
+    try:
+        print(f"{'N':>5} {'K':>3} {'par':>4} {'tgo':>5} {'per-module':>11} {'ratio':>7}")
+        for n in ints(args.sizes):
+            for k in ints(args.roles):
+                for par in ints(args.parallelism):
+                    configs = modules(n, k)
+                    tgo = count(moto, configs, par, shared=True)
+                    base = count(moto, configs, par, shared=False)
+                    ok &= tgo == k
+                    print(f"{n:>5} {k:>3} {par:>4} {tgo:>5} {base:>11} {tgo / base:>7.3f}")
+    finally:
+        moto.stop()
+    print("target tgo == K for every N and parallelism:", "met" if ok else "NOT met")
+
+
+if __name__ == "__main__":
+    main()
