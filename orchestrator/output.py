@@ -1,7 +1,8 @@
 """What a run prints and logs.
 
 Contract (all methods thread-safe; one lock orders every write to the terminal):
-- ``stream`` mode: each line of a module's output is printed at once, prefixed ``[<module>] ``;
+- ``stream`` mode: each line of a module's output is printed at once, prefixed ``[<module>] ``
+  (unless ``prefix=False``, for a single module);
   lines are whole (process.run_streaming hands over whole lines) and never interleave mid-line.
 - ``grouped`` mode: a module's lines are printed as one block when the module finishes.
 - Every module's full output goes to ``<log_dir>/<module path with / as __>.log``, unprefixed.
@@ -40,8 +41,10 @@ class RunOutput:
         mode: OutputMode = "stream",
         live: bool = False,
         monotonic: Callable[[], float] | None = None,
+        prefix: bool = True,
     ) -> None:
         self.console = console
+        self.prefix = prefix
         self.log_dir = log_dir
         self.mode = mode
         self.live = live
@@ -55,13 +58,16 @@ class RunOutput:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         return ModuleOutput(self, display, self.log_dir / log_name(display))
 
-    def emit(self, lines: list[str]) -> None:
-        """Print whole lines as one uninterrupted block."""
+    def emit(self, lines: list[str], *, own: bool = False) -> None:
+        """Print whole lines as one uninterrupted block. ``own`` marks tgo's own lines: without a
+        prefix (a single module) they go to stderr, so stdout carries only terraform's output."""
         if not lines:
             return
         text = "\n".join(lines) + "\n"
         with self._lock:
-            if self.live:
+            if own and not self.prefix:
+                self.console.error(text)
+            elif self.live:
                 out = self.console.out
                 out.write(_CLEAR + text + self._status_text())
                 out.flush()
@@ -79,7 +85,7 @@ class RunOutput:
                 self._status_shown = True
                 return
         if state not in {"queued", "waiting"}:
-            self.emit([f"[tgo] {display}: {state}{f' ({detail})' if detail else ''}"])
+            self.emit([f"[tgo] {display}: {state}{f' ({detail})' if detail else ''}"], own=True)
 
     def _status_text(self) -> str:
         counts = Counter(self._states.values())
@@ -118,11 +124,11 @@ class ModuleOutput:
             self._log.write(text + "\n")
             if stream == "stderr" and text.strip():
                 self._stderr_tail.append(text)
-            prefixed = f"[{self.display}] {text}"
+            prefixed = f"[{self.display}] {text}" if self.run.prefix else text
             if self.run.mode == "grouped":
                 self._block.append(prefixed)
                 return
-        self.run.emit([prefixed])
+        self.run.emit([prefixed], own=stream == "tgo")
 
     def note(self, text: str) -> None:
         """A line of tgo's own about this module (logged and shown like output)."""

@@ -129,7 +129,7 @@ def run_all(runtime: Runtime, options: RunOptions, services: RunServices) -> Run
         p: resolve_terraform(options.tf_path, selection.configs[p], runtime.environ, runtime.cwd)
         for p in [*selection.run, *sorted(selection.read_only)]
     }
-    _announce(runtime, selection)
+    _announce(runtime, selection, to_stderr=options.single)
     if command.name in {"apply", "destroy"} or command.is_destroy:
         if services.confirm is not None and selection.run and not services.confirm(_displays(selection)):
             raise UsageError("run not confirmed; nothing ran", hint="pass --yes to skip the question")
@@ -146,11 +146,12 @@ def _displays(selection: Selection) -> list[str]:
     return [selection.display(p) for p in selection.run]
 
 
-def _announce(runtime: Runtime, selection: Selection) -> None:
-    runtime.console.print(f"[tgo] running {len(selection.run)} module(s): {', '.join(_displays(selection)) or '-'}")
+def _announce(runtime: Runtime, selection: Selection, *, to_stderr: bool) -> None:
+    say = runtime.console.error if to_stderr else runtime.console.print
+    say(f"[tgo] running {len(selection.run)} module(s): {', '.join(_displays(selection)) or '-'}")
     if selection.read_only:
         read = ", ".join(selection.display(p) for p in sorted(selection.read_only))
-        runtime.console.print(f"[tgo] reading outputs only (not run): {read}")
+        say(f"[tgo] reading outputs only (not run): {read}")
 
 
 def _execute(
@@ -165,7 +166,14 @@ def _execute(
     command = options.command
     console = runtime.console
     live = console.is_tty and console.color and not runtime.environ.get("CI")
-    output = RunOutput(console, run_dir / "logs", mode=options.output, live=live, monotonic=runtime.clock.monotonic)
+    output = RunOutput(
+        console,
+        run_dir / "logs",
+        mode=options.output,
+        live=live and not options.single,
+        monotonic=runtime.clock.monotonic,
+        prefix=not options.single,
+    )
     executor = ModuleExecutor(
         terraform_for=lambda cfg: (
             binaries.get(cfg.path) or resolve_terraform(options.tf_path, cfg, runtime.environ, runtime.cwd)

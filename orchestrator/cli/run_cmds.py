@@ -115,8 +115,10 @@ def _run(args: tuple[str, ...], *, single: bool) -> int:
         confirm=None if single else make_confirm(parsed, stdin_tty=sys.stdin.isatty()),
     )
     report = run_all(runtime, options, services)
+    # `tgo run` keeps stdout for terraform's output (e.g. `tgo run output -json | jq`).
+    say = runtime.console.error if single else runtime.console.print
     for line in summary_lines(report):
-        runtime.console.print(line)
+        say(line)
     return report.exit_code
 
 
