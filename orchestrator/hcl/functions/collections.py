@@ -32,7 +32,7 @@ from orchestrator.hcl.values import UNKNOWN, Value
 
 __all__ = ["FUNCTIONS", "distinct_values", "set_order"]
 
-_MAX_RANGE = 1024 * 1024
+_MAX_RANGE = 1024  # Terraform's limit on range() results
 
 
 def fn_length(value: Value) -> Value:
@@ -186,7 +186,7 @@ def fn_range(*args: Value) -> Value:
     if step == 0:
         raise EvalError("range(): step must not be zero")
     if (limit - start) / step > _MAX_RANGE:
-        raise EvalError(f"range(): more than {_MAX_RANGE} elements")
+        raise EvalError(f"range(): more than {_MAX_RANGE} values; use a larger step or a smaller range")
     out: list[Value] = []
     value = start
     while (step > 0 and value < limit) or (step < 0 and value > limit):

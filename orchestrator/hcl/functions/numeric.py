@@ -13,6 +13,7 @@ from orchestrator.hcl.values import Value
 __all__ = ["FUNCTIONS"]
 
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+_MAX_BITS = 4096  # results beyond this are almost certainly a mistake, and cost time to build
 
 
 def fn_abs(n: Value) -> Value:
@@ -51,8 +52,8 @@ def fn_min(*nums: Value) -> Value:
 def fn_pow(n: Value, power: Value) -> Value:
     x, p = want_num("pow", 1, n), want_num("pow", 2, power)
     if isinstance(x, int) and isinstance(p, int) and p >= 0:
-        if p > 4096:
-            raise EvalError("pow(): the exponent is too large")
+        if max(abs(x).bit_length(), 1) * p > _MAX_BITS:
+            raise EvalError(f"pow(): {x} to the power {p} is too large")
         return x**p
     try:
         return normalize_number(math.pow(x, p))

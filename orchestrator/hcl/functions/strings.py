@@ -28,6 +28,7 @@ from orchestrator.hcl.values import UNKNOWN, Value, to_jsonable
 __all__ = ["FUNCTIONS", "compile_regex", "format_values"]
 
 _VERB_RE = re.compile(r"%(?:\[(\d+)\])?([-+ #0]*)(\d+)?(?:\.(\d*))?(.?)", re.S)
+_MAX_WIDTH = 4096
 _GO_REPL_RE = re.compile(r"\$(\$|\{(\w+)\}|(\w+))")
 
 
@@ -86,6 +87,8 @@ def format_values(spec: str, args: list[Value]) -> str:
         if arg_no < 0 or arg_no >= len(args):
             raise EvalError(f"format(): not enough arguments for the format string (verb %{verb} needs #{arg_no + 1})")
         used = max(used, next_arg)
+        if int(width or 0) > _MAX_WIDTH or int(prec or 0) > _MAX_WIDTH:
+            raise EvalError(f"format(): width and precision must be at most {_MAX_WIDTH}")
         conv, value = _verb_text(verb, flags, args[arg_no], arg_no + 2)
         pyspec = "%" + flags.replace("#", "") + (width or "") + (f".{prec or 0}" if prec is not None else "") + conv
         out.append(pyspec % value)
@@ -244,7 +247,10 @@ def fn_chomp(text: Value) -> Value:
 
 
 def fn_indent(spaces: Value, text: Value) -> Value:
-    pad = " " * want_int("indent", 1, spaces)
+    count = want_int("indent", 1, spaces)
+    if not 0 <= count <= _MAX_WIDTH:
+        raise EvalError(f"indent(): the number of spaces must be between 0 and {_MAX_WIDTH}")
+    pad = " " * count
     return want_str("indent", 2, text).replace("\n", "\n" + pad)
 
 
