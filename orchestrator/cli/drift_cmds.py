@@ -97,7 +97,9 @@ def _drift(flags: dict[str, Any]) -> int:
         web_identity_token=flags.get("iam_web_identity_token"),
     )
     aws = AwsAuth.build(runtime, overrides)
-    services = RunServices(loader=make_loader(runtime), credentials_env=aws.credentials_env, sts_stats=aws.sts_stats)
+    services = RunServices(
+        loader=make_loader(runtime, aws), credentials_env=aws.credentials_env, sts_stats=aws.sts_stats
+    )
     result = drift(runtime, options, services)
     if not flags.get("quiet"):
         runtime.console.print("")

@@ -19,7 +19,7 @@ from orchestrator.app.auth import AwsAuth
 from orchestrator.app.drift import DriftOptions, DriftResult, drift
 from orchestrator.app.run import RunOptions, RunServices, run_all
 from orchestrator.aws.roles import RoleOverrides
-from orchestrator.config.loader import ConfigLoader
+from orchestrator.cli.run_cmds import make_loader
 from orchestrator.demo import Sandbox
 from orchestrator.report.run_model import RunReport
 from orchestrator.runtime import Console, Runtime
@@ -60,7 +60,8 @@ class World:
 
     def services(self, runtime: Runtime) -> RunServices:
         aws = AwsAuth.build(runtime, RoleOverrides())
-        return RunServices(loader=ConfigLoader(runtime), credentials_env=aws.credentials_env, sts_stats=aws.sts_stats)
+        loader = make_loader(runtime, aws)
+        return RunServices(loader=loader, credentials_env=aws.credentials_env, sts_stats=aws.sts_stats)
 
     def run(self, command: str, *args: str) -> RunReport:
         runtime = self.runtime()
