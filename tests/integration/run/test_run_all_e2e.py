@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from orchestrator.app.run import RunOptions, RunServices, run_all
@@ -70,6 +71,8 @@ def test_apply_plan_destroy_over_a_tree(runtime: Runtime, stub_tree: StubTree) -
     assert report.module("needs-bad").reason == "skipped: dependency bad failed"
     assert report.module("bad").stderr_tail, "the root cause carries its stderr"
     _assert_order(report, t, reverse=False)
+    schema = json.loads((Path(__file__).resolve().parents[3] / "schemas" / "run-report.schema.json").read_text())
+    jsonschema.validate(json.loads((t.root.parent / "report.json").read_text()), schema)
     # dependency outputs flowed into inputs: web saw app's output, which saw net's
     assert _output(runtime, t.configs[(t.root / "web").resolve()]) == "none>net#0>app#0>web#0"
     assert Path(report.module("web").log_file or "").read_text().count("Apply complete") == 1

@@ -59,3 +59,34 @@ def test_confirmation_without_a_terminal_needs_yes() -> None:
     assert info.value.exit_code == 64
     assert make_confirm(split_run_argv(["apply", "--yes"]), stdin_tty=False) is None
     assert make_confirm(split_run_argv(["--non-interactive", "apply"]), stdin_tty=False) is None
+
+
+class FakeTty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_live_status_line_is_redrawn_under_output_and_cleared(tmp_path: Path) -> None:
+    tty = FakeTty()
+    run = RunOutput(Console(out=tty, err=tty, color=True), tmp_path, live=True, monotonic=lambda: 5.0)
+    run.status("a", "running")
+    mod = run.module("a")
+    mod.line("stdout", "hello")
+    run.status("a", "succeeded")
+    run.close()
+    text = tty.getvalue()
+    assert "[tgo 0s] 1 running | a" in text
+    assert "\r\x1b[K[a] hello\n[tgo 0s] 1 running | a" in text
+    assert text.endswith("[tgo 0s] 1 succeeded\r\x1b[K")
+
+
+def test_single_module_mode_keeps_stdout_for_terraform(tmp_path: Path) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    run = RunOutput(Console(out=out, err=err, color=False), tmp_path, prefix=False)
+    mod = run.module(".")
+    mod.line("stdout", '{"v": 1}')
+    mod.note("terraform init")
+    run.status(".", "succeeded")
+    mod.close()
+    assert out.getvalue() == '{"v": 1}\n'
+    assert "[tgo] terraform init" in err.getvalue() and "[tgo] .: succeeded" in err.getvalue()
