@@ -9,5 +9,5 @@ include "envcommon" {
 
 # The child's inputs override the included ones key by key (shallow merge).
 inputs = {
-  name = "app-${include.envcommon.locals.component}-primary"
+  name = "${include.envcommon.locals.component}-primary"
 }
