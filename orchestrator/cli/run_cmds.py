@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from orchestrator.accounts import AccountConvention, known_accounts, resolve_selectors
 from orchestrator.app.auth import AwsAuth
 from orchestrator.app.run import RunOptions, RunServices, default_parallelism, graph_text, run_all
 from orchestrator.app.run_select import Loader
@@ -58,7 +59,7 @@ def options_from(parsed: RunArgv, runtime: Runtime, *, single: bool) -> RunOptio
         working_dir=workdir,
         include_dirs=parsed.many("--include-dir"),
         exclude_dirs=parsed.many("--exclude-dir"),
-        accounts=parsed.many("--account"),
+        accounts=account_ids(parsed.many("--account"), workdir, runtime),
         parallelism=_int(parsed.one("--parallelism"), "--parallelism", 1 if single else default_parallelism()),
         fail_fast=parsed.flag("--fail-fast"),
         tf_path=parsed.one("--tf-path"),
@@ -69,6 +70,13 @@ def options_from(parsed: RunArgv, runtime: Runtime, *, single: bool) -> RunOptio
         include_external=parsed.flag("--include-external-dependencies"),
         report_file=path("--report-file"),
     )
+
+
+def account_ids(selectors: tuple[str, ...], workdir: Path, runtime: Runtime) -> tuple[str, ...]:
+    """``--account`` values (IDs, or names from the tree's account.hcl files) as account IDs."""
+    if not selectors:
+        return ()
+    return resolve_selectors(selectors, known_accounts(workdir, AccountConvention.from_env(runtime.environ)))
 
 
 def make_confirm(parsed: RunArgv, *, stdin_tty: bool) -> Any:
