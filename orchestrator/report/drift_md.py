@@ -41,9 +41,12 @@ def _counting(mod: ModuleDrift) -> list[ResourceDrift]:
 
 
 def _change(res: ResourceDrift) -> str:
-    attrs = f" ({', '.join(a.name for a in res.attributes)})" if res.attributes else ""
-    outside = " outside terraform" if res.changed_outside and res.action not in {"drifted", "removed"} else ""
-    return f"`{res.address}` {res.action}{attrs}{outside}"
+    # Attributes only known after apply (etags, ids) are noise in a one-line summary; details list them.
+    known = [a.name for a in res.attributes if not a.after_unknown] or [a.name for a in res.attributes]
+    notes = [", ".join(known)] if known else []
+    if res.changed_outside and res.action not in {"drifted", "removed"}:
+        notes.append("changed outside terraform")
+    return f"`{res.address}` {res.action}" + (f" ({'; '.join(notes)})" if notes else "")
 
 
 def _since(mod: ModuleDrift) -> str:

@@ -9,7 +9,7 @@ terraform {
 }
 
 locals {
-  prefix = "app/${var.environment}/${var.name}"
+  prefix = "app/${var.environment}/${var.region}/${var.name}"
 }
 
 resource "tgo_s3_object" "config" {

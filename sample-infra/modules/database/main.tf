@@ -9,7 +9,7 @@ terraform {
 }
 
 locals {
-  prefix = "database/${var.environment}/${var.name}"
+  prefix = "database/${var.environment}/${var.region}/${var.name}"
 }
 
 resource "tgo_s3_object" "instance" {

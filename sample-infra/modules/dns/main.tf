@@ -9,7 +9,7 @@ terraform {
 }
 
 locals {
-  prefix = "dns/${var.environment}/${var.name}"
+  prefix = "dns/${var.environment}/${var.region}/${var.name}"
 }
 
 locals {

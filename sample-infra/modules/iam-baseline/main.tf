@@ -9,7 +9,7 @@ terraform {
 }
 
 locals {
-  prefix = "iam-baseline/${var.environment}/${var.name}"
+  prefix = "iam-baseline/${var.environment}/${var.region}/${var.name}"
 }
 
 locals {

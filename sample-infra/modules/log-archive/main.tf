@@ -9,7 +9,7 @@ terraform {
 }
 
 locals {
-  prefix = "log-archive/${var.environment}/${var.name}"
+  prefix = "log-archive/${var.environment}/${var.region}/${var.name}"
 }
 
 resource "tgo_s3_object" "policy" {

@@ -9,7 +9,7 @@ terraform {
 }
 
 locals {
-  prefix = "network/${var.environment}/${var.name}"
+  prefix = "network/${var.environment}/${var.region}/${var.name}"
 }
 
 locals {
