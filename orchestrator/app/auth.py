@@ -53,6 +53,7 @@ class AwsAuth:
         """Base credentials and endpoints come from ``runtime.environ``; the session name names the run."""
         margin = refresh_margin if refresh_margin is not None else _margin_from(runtime.environ)
         from orchestrator.aws.sts import BotoStsClient  # botocore costs ~0.3 s: only when a command needs it
+
         cache = CredentialCache(
             sts if sts is not None else BotoStsClient(runtime.environ),
             runtime.clock,
