@@ -31,7 +31,6 @@ from orchestrator.config.outputs import resolve_outputs
 from orchestrator.config.render import render_form
 from orchestrator.config.scope import LocalsScope, did_you_mean
 from orchestrator.config.tgfunctions import Host, TerragruntFunctions
-from orchestrator.discovery import config_file
 from orchestrator.errors import ConfigError, Pos, TgoError, relpath
 from orchestrator.hcl.ast import Attribute, Block, Body
 from orchestrator.hcl.evaluator import EvalContext, evaluate
@@ -159,8 +158,8 @@ class FileEvaluation:
                 hint="give the path of the file to include",
             )
         target = Path(path_value)
-        target = (target if target.is_absolute() else self.path.parent / target).resolve()
-        if not target.is_file():
+        target = self.session.fs.resolve(target if target.is_absolute() else self.path.parent / target)
+        if not self.session.fs.is_file(target):
             raise ConfigError(
                 f"included file {relpath(target, self.session.cwd)} does not exist",
                 pos=attrs["path"].pos,
@@ -261,8 +260,8 @@ class FileEvaluation:
                 hint='set it to a path like "../vpc"',
             )
         target = Path(value)
-        target = (target if target.is_absolute() else self.ctx.terragrunt_dir / target).resolve()
-        if not target.is_dir() or config_file(target) is None:
+        target = self.session.fs.resolve(target if target.is_absolute() else self.ctx.terragrunt_dir / target)
+        if self.session.fs.module_config(target) is None:
             raise ConfigError(
                 "dependency config_path must exist and hold a module: "
                 f"{relpath(target, self.session.cwd)} has no terragrunt.hcl",

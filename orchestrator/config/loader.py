@@ -23,6 +23,7 @@ from orchestrator.config.blocks import IGNORED_BLOCKS, log_ignored_blocks
 from orchestrator.config.context import FileContext
 from orchestrator.config.evaluation import Evaluated, FileEvaluation
 from orchestrator.config.files import FileStore
+from orchestrator.config.fscache import FsCache
 from orchestrator.config.models import ModuleConfig
 from orchestrator.config.parsecache import ParseCache
 from orchestrator.config.render import render_form
@@ -83,6 +84,7 @@ class _Session:
         self.outputs = outputs
         self.cwd = loader.runtime.cwd
         self.environ = loader.runtime.environ
+        self.fs = loader.fs
 
     def body(self, path: Path) -> Body:
         return self.loader.files.body(path)
@@ -125,6 +127,7 @@ class ConfigLoader:
     ) -> None:
         self.runtime = runtime
         self.files = FileStore(cache, display=lambda p: relpath(p, runtime.cwd))
+        self.fs = FsCache()
         self._aws_identity = aws_identity
         self._role_env = role_env
         self._lock = threading.Lock()

@@ -9,11 +9,12 @@ through the :class:`Host` (the loader), which owns the memos and their locks.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
 from orchestrator.config.context import FileContext, posix_relpath
+from orchestrator.config.fscache import FsCache
 from orchestrator.errors import EvalError, relpath
 from orchestrator.hcl.values import UNKNOWN, Value
 
@@ -26,12 +27,48 @@ QUIET_FLAGS = ("--terragrunt-quiet", "--tg-quiet")
 
 TgFunction = Callable[..., Value]
 
+COMMAND_LISTS = {
+    "get_terraform_commands_that_need_vars": COMMANDS_NEED_VARS,
+    "get_terraform_commands_that_need_input": COMMANDS_NEED_INPUT,
+    "get_terraform_commands_that_need_locking": COMMANDS_NEED_LOCKING,
+    "get_terraform_commands_that_need_parallelism": COMMANDS_NEED_PARALLELISM,
+}
+CONSTANTS = frozenset(
+    {
+        "get_terragrunt_dir",
+        "get_original_terragrunt_dir",
+        "get_terraform_command",
+        "get_terraform_cli_args",
+        "get_platform",
+    }
+)
+REPO_FUNCTIONS = frozenset({"get_repo_root", "get_path_from_repo_root", "get_path_to_repo_root"})
+IDENTITY_FUNCTIONS = {
+    "get_aws_account_id": "account_id",
+    "get_aws_caller_identity_arn": "arn",
+    "get_aws_caller_identity_user_id": "user_id",
+}
+METHODS = frozenset(
+    {
+        "find_in_parent_folders",
+        "path_relative_to_include",
+        "path_relative_from_include",
+        "get_parent_terragrunt_dir",
+        "read_terragrunt_config",
+        "get_env",
+        "run_cmd",
+        "mark_as_read",
+    }
+)
+FUNCTION_NAMES = frozenset({*COMMAND_LISTS, *CONSTANTS, *REPO_FUNCTIONS, *IDENTITY_FUNCTIONS, *METHODS})
+
 
 class Host(Protocol):
     """What the functions need from the loader. Implementations must be thread-safe."""
 
     environ: Mapping[str, str]
     cwd: Path
+    fs: FsCache
 
     def run_cmd(self, argv: Sequence[str], cwd: Path, *, quiet: bool, role: str | None) -> str: ...
 
@@ -71,47 +108,61 @@ def _unknown_in_unknown_out(fn: TgFunction) -> TgFunction:
     return wrapper
 
 
-class TerragruntFunctions:
-    """The function table for one file evaluation (see :meth:`table`)."""
+class TerragruntFunctions(Mapping[str, TgFunction]):
+    """The function table for one file evaluation: a read-only mapping, built lazily.
+
+    Functions are made on first lookup (most expressions call two or three of the thirty), so a
+    table costs nothing to create per evaluation phase. Not shared between threads.
+    """
 
     def __init__(self, ctx: FileContext, host: Host) -> None:
         self.ctx = ctx
         self.host = host
+        self._made: dict[str, TgFunction] = {}
 
-    def table(self) -> dict[str, TgFunction]:
-        consts: dict[str, list[str]] = {
-            "get_terraform_commands_that_need_vars": COMMANDS_NEED_VARS,
-            "get_terraform_commands_that_need_input": COMMANDS_NEED_INPUT,
-            "get_terraform_commands_that_need_locking": COMMANDS_NEED_LOCKING,
-            "get_terraform_commands_that_need_parallelism": COMMANDS_NEED_PARALLELISM,
+    def table(self) -> TerragruntFunctions:
+        return self
+
+    def __getitem__(self, name: str) -> TgFunction:
+        fn = self._made.get(name)
+        if fn is None:
+            fn = _unknown_in_unknown_out(self._make(name))
+            self._made[name] = fn
+        return fn
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(FUNCTION_NAMES)
+
+    def __len__(self) -> int:
+        return len(FUNCTION_NAMES)
+
+    def __contains__(self, name: object) -> bool:
+        return name in FUNCTION_NAMES
+
+    def _make(self, name: str) -> TgFunction:
+        if name in COMMAND_LISTS:
+            return self._const(name, COMMAND_LISTS[name])
+        if name in CONSTANTS:
+            return self._const(name, self._constant(name))
+        if name in REPO_FUNCTIONS:
+            return lambda *a: self._repo(name, a)
+        if name in IDENTITY_FUNCTIONS:
+            return lambda *a: self._identity(name, a, IDENTITY_FUNCTIONS[name])
+        if name in METHODS:
+            fn: TgFunction = getattr(self, name)
+            return fn
+        raise KeyError(name)
+
+    def _constant(self, name: str) -> Value:
+        ctx = self.ctx
+        values: dict[str, Value] = {
+            "get_terragrunt_dir": str(ctx.terragrunt_dir),
+            "get_original_terragrunt_dir": str(ctx.original_dir),
+            "get_terraform_command": ctx.command or "",
+            "get_terraform_cli_args": [],
+            "get_platform": _platform(),
         }
-        out: dict[str, TgFunction] = {name: self._const(name, list(v)) for name, v in consts.items()}
-        out.update(
-            find_in_parent_folders=self.find_in_parent_folders,
-            path_relative_to_include=self.path_relative_to_include,
-            path_relative_from_include=self.path_relative_from_include,
-            get_terragrunt_dir=self._const("get_terragrunt_dir", str(self.ctx.terragrunt_dir)),
-            get_original_terragrunt_dir=self._const("get_original_terragrunt_dir", str(self.ctx.original_dir)),
-            get_parent_terragrunt_dir=self.get_parent_terragrunt_dir,
-            read_terragrunt_config=self.read_terragrunt_config,
-            get_env=self.get_env,
-            run_cmd=self.run_cmd,
-            get_repo_root=lambda *a: self._repo("get_repo_root", a, str),
-            get_path_from_repo_root=lambda *a: self._repo(
-                "get_path_from_repo_root", a, lambda r: posix_relpath(self.ctx.terragrunt_dir, r)
-            ),
-            get_path_to_repo_root=lambda *a: self._repo(
-                "get_path_to_repo_root", a, lambda r: posix_relpath(r, self.ctx.terragrunt_dir)
-            ),
-            get_terraform_command=self._const("get_terraform_command", self.ctx.command or ""),
-            get_terraform_cli_args=self._const("get_terraform_cli_args", []),
-            get_platform=self._const("get_platform", _platform()),
-            get_aws_account_id=lambda *a: self._identity("get_aws_account_id", a, "account_id"),
-            get_aws_caller_identity_arn=lambda *a: self._identity("get_aws_caller_identity_arn", a, "arn"),
-            get_aws_caller_identity_user_id=lambda *a: self._identity("get_aws_caller_identity_user_id", a, "user_id"),
-            mark_as_read=self.mark_as_read,
-        )
-        return {name: _unknown_in_unknown_out(fn) for name, fn in out.items()}
+        return values[name]
 
     @staticmethod
     def _const(name: str, value: Value) -> TgFunction:
@@ -125,13 +176,9 @@ class TerragruntFunctions:
         """The nearest file named ``name`` in a parent of the module's directory (absolute path)."""
         _arity("find_in_parent_folders", args, 0, 2)
         names = (_str(args[0], "find_in_parent_folders() name"),) if args else DEFAULT_CONFIG_NAMES
-        current = self.ctx.config_file.parent
-        while current.parent != current:
-            current = current.parent
-            for name in names:
-                candidate = current / name
-                if candidate.exists():
-                    return str(candidate)
+        found = self.host.fs.find_up(self.ctx.config_file.parent, names)
+        if found is not None:
+            return str(found)
         if len(args) == 2:
             return args[1]
         raise EvalError(
@@ -161,14 +208,15 @@ class TerragruntFunctions:
         path = Path(_str(args[0], "read_terragrunt_config() path"))
         if not path.is_absolute():
             path = self.ctx.terragrunt_dir / path
-        if not path.is_file():
+        path = self.host.fs.resolve(path)
+        if not self.host.fs.is_file(path):
             if len(args) == 2:
                 return args[1]
             raise EvalError(
-                f"read_terragrunt_config(): {relpath(path.resolve(), self.host.cwd)} does not exist",
+                f"read_terragrunt_config(): {relpath(path, self.host.cwd)} does not exist",
                 hint="fix the path or pass a default as the second argument",
             )
-        return self.host.read_config(path.resolve(), self.ctx)
+        return self.host.read_config(path, self.ctx)
 
     def get_env(self, *args: Value) -> Value:
         _arity("get_env", args, 1, 2)
@@ -193,9 +241,14 @@ class TerragruntFunctions:
             raise EvalError("run_cmd() needs a command to run")
         return self.host.run_cmd(words, self.ctx.terragrunt_dir, quiet=quiet, role=self.ctx.iam_role)
 
-    def _repo(self, name: str, args: tuple[Value, ...], fn: Callable[[Path], str]) -> Value:
+    def _repo(self, name: str, args: tuple[Value, ...]) -> Value:
         _arity(name, args, 0, 0)
-        return fn(self.host.repo_root(self.ctx.terragrunt_dir))
+        root = self.host.repo_root(self.ctx.terragrunt_dir)
+        if name == "get_repo_root":
+            return str(root)
+        if name == "get_path_from_repo_root":
+            return posix_relpath(self.ctx.terragrunt_dir, root)
+        return posix_relpath(root, self.ctx.terragrunt_dir)
 
     def _identity(self, name: str, args: tuple[Value, ...], key: str) -> Value:
         _arity(name, args, 0, 0)
