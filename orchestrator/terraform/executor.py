@@ -39,6 +39,8 @@ from orchestrator.terraform.workdir import WorkDir, prepare
 
 CredentialsEnv = Callable[[ModuleConfig], Mapping[str, str | None]]
 RunStatus = Literal["succeeded", "failed", "interrupted"]
+EnvFn = Callable[[], Mapping[str, str]]
+"""Builds a child environment; called right before each process (credentials may have been refreshed)."""
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -111,7 +113,10 @@ class ModuleExecutor:
             if failed is not None:
                 return failed
         extra = extra_arguments(cfg, cmd.name, lambda p: p.is_file())
-        env = self.env_for(cfg, extra)
+
+        def env() -> Mapping[str, str]:
+            return self.env_for(cfg, extra)
+
         problem = hooks.run_hooks(
             hooks.before_hooks(cfg, cmd.name), "before_hook", workdir=work.path, env=env, out=out, group=self.group
         )
@@ -136,7 +141,7 @@ class ModuleExecutor:
 
     def _init(self, cfg: ModuleConfig, tf: str, work: WorkDir, out: ModuleOutput) -> ModuleRun | None:
         extra = extra_arguments(cfg, "init", lambda p: p.is_file())
-        env = self.env_for(cfg, extra)
+        env = self.env_for(cfg, extra)  # one process
         out.note("terraform init (working directory not initialised or backend/source changed)")
         code = run_streaming(
             init_argv(tf, work.backend_config, extra), cwd=work.path, env=env, on_line=out.line, group=self.group
@@ -154,7 +159,7 @@ class ModuleExecutor:
         argv: list[str],
         *,
         work: WorkDir,
-        env: Mapping[str, str],
+        env: EnvFn,
         out: ModuleOutput,
         req: ExecRequest,
     ) -> ModuleRun:
@@ -169,7 +174,7 @@ class ModuleExecutor:
                 out.line(stream, line)
 
             code = run_streaming(
-                argv, cwd=work.path, env=env, on_line=on_line, group=self.group, interactive=req.interactive
+                argv, cwd=work.path, env=env(), on_line=on_line, group=self.group, interactive=req.interactive
             )
             ok = code == 0 or (code == 2 and req.command.detailed_exitcode)
             if ok:
@@ -190,9 +195,9 @@ class ModuleExecutor:
             out.note(f"retryable error; attempt {attempt + 1} in {delay:g} s")
             self.sleep(delay)
 
-    def _summarise(self, tf: str, result: ModuleRun, work: WorkDir, env: Mapping[str, str]) -> ModuleRun:
+    def _summarise(self, tf: str, result: ModuleRun, work: WorkDir, env: EnvFn) -> ModuleRun:
         assert result.plan_file is not None
-        shown = run_capture([tf, "show", "-json", str(result.plan_file)], cwd=work.path, env=env)
+        shown = run_capture([tf, "show", "-json", str(result.plan_file)], cwd=work.path, env=env())
         try:
             if shown.returncode != 0:
                 raise ValueError(shown.stderr.strip()[-300:])
@@ -210,7 +215,7 @@ class ModuleExecutor:
         *,
         work: WorkDir,
         out: ModuleOutput,
-        env: Mapping[str, str],
+        env: EnvFn,
         result: ModuleRun,
     ) -> ModuleRun:
         name = req.command.name

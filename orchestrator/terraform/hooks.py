@@ -1,7 +1,8 @@
 """Hooks (``before_hook``, ``after_hook``, ``error_hook``) of one terraform command.
 
 Contract: :func:`run_hooks` runs each matching hook through ``process.run_streaming`` in the
-working directory (or the hook's ``working_dir``) with the module's environment, and returns the
+working directory (or the hook's ``working_dir``) with the module's environment (``env()``, built
+anew for each hook), and returns the
 first failing hook's description, or None. It raises nothing for a failing hook (the module fails);
 ToolError when a hook's program cannot be started is caught and returned as a failure too.
 """
@@ -9,7 +10,7 @@ ToolError when a hook's program cannot be started is caught and returned as a fa
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from orchestrator.config.models import ErrorHook, Hook, ModuleConfig
@@ -44,7 +45,7 @@ def run_hooks(
     kind: str,
     *,
     workdir: Path,
-    env: Mapping[str, str],
+    env: Callable[[], Mapping[str, str]],
     out: ModuleOutput,
     group: ProcessGroup,
 ) -> str | None:
@@ -60,7 +61,7 @@ def run_hooks(
             out.line(stream, line)
 
         try:
-            code = run_streaming(hook.execute, cwd=cwd, env=env, on_line=on_line, group=group)
+            code = run_streaming(hook.execute, cwd=cwd, env=env(), on_line=on_line, group=group)
         except ToolError as err:
             return f"{kind} {hook.name!r}: {err.message}"
         if code != 0:
