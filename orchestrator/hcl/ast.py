@@ -14,7 +14,6 @@ Contract:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -230,172 +229,11 @@ class Body:
     pos: Pos
 
 
-# --------------------------------------------------------------------------------------------------
-# Compact JSON form: every node is [tag, line, col, fields...]; the file name is given on load.
-
-_SCALARS = (type(None), bool, int, float, str)
-
-
-def _opt(e: Expr | None) -> object:
-    return None if e is None else expr_to_json(e)
-
-
-def _enc_template(t: Template) -> list[object]:
-    return ["T", t.pos.line, t.pos.col, [expr_to_json(p) for p in t.parts]]
-
-
-def expr_to_json(e: Expr) -> list[object]:
-    """The JSON form of one expression (see module docstring)."""
-    p = e.pos
-    match e:
-        case Literal(value):
-            return ["L", p.line, p.col, value]
-        case Template():
-            return _enc_template(e)
-        case Var(name):
-            return ["V", p.line, p.col, name]
-        case GetAttr(obj, name):
-            return ["A", p.line, p.col, expr_to_json(obj), name]
-        case Index(obj, key):
-            return ["I", p.line, p.col, expr_to_json(obj), expr_to_json(key)]
-        case SplatItem():
-            return ["S*", p.line, p.col]
-        case Splat(obj, each):
-            return ["S", p.line, p.col, expr_to_json(obj), expr_to_json(each)]
-        case Call(name, args, expand):
-            return ["C", p.line, p.col, name, [expr_to_json(a) for a in args], expand]
-        case Unary(op, operand):
-            return ["U", p.line, p.col, op, expr_to_json(operand)]
-        case Binary(op, left, right):
-            return ["B", p.line, p.col, op, expr_to_json(left), expr_to_json(right)]
-        case Conditional(cond, then, else_):
-            return ["?", p.line, p.col, expr_to_json(cond), expr_to_json(then), expr_to_json(else_)]
-        case TupleExpr(items):
-            return ["[", p.line, p.col, [expr_to_json(i) for i in items]]
-        case ObjectExpr(items):
-            return ["{", p.line, p.col, [[expr_to_json(k), expr_to_json(v)] for k, v in items]]
-        case ForTuple(kv, vv, coll, value, cond):
-            return ["F[", p.line, p.col, kv, vv, expr_to_json(coll), expr_to_json(value), _opt(cond)]
-        case ForObject(kv, vv, coll, key, value, cond, grouping):
-            enc = [expr_to_json(coll), expr_to_json(key), expr_to_json(value), _opt(cond), grouping]
-            return ["F{", p.line, p.col, kv, vv, *enc]
-        case TemplateIf(cond, then, else_):
-            els = None if else_ is None else _enc_template(else_)
-            return ["TI", p.line, p.col, expr_to_json(cond), _enc_template(then), els]
-        case TemplateFor(kv, vv, coll, body):
-            return ["TF", p.line, p.col, kv, vv, expr_to_json(coll), _enc_template(body)]
-    raise TypeError(f"not an expression node: {e!r}")  # pragma: no cover - the match is exhaustive
-
-
 def body_to_json(body: Body) -> object:
-    """A JSON-serialisable form of ``body`` (positions included, file name excluded)."""
-    attrs = [[a.name, a.pos.line, a.pos.col, expr_to_json(a.expr)] for a in body.attributes.values()]
-    blocks = [[b.type, list(b.labels), b.pos.line, b.pos.col, body_to_json(b.body)] for b in body.blocks]
-    return [body.pos.line, body.pos.col, attrs, blocks]
+    """A JSON-serialisable form of ``body`` (positions included, file name excluded); see ``ast_json``."""
+    from orchestrator.hcl.ast_json import encode_body  # the codec imports these node classes
 
-
-class _Decoder:
-    """Builds nodes from the JSON form; every shape check raises ValueError (wrapped by the caller)."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.table: dict[str, Callable[[list[Any], Pos], Expr]] = {
-            "L": self._literal,
-            "T": self._template_node,
-            "V": lambda n, p: Var(_s(n[3]), p),
-            "A": lambda n, p: GetAttr(self.expr(n[3]), _s(n[4]), p),
-            "I": lambda n, p: Index(self.expr(n[3]), self.expr(n[4]), p),
-            "S*": lambda n, p: SplatItem(p),
-            "S": lambda n, p: Splat(self.expr(n[3]), self.expr(n[4]), p),
-            "C": lambda n, p: Call(_s(n[3]), tuple(self.expr(a) for a in _l(n[4])), _b(n[5]), p),
-            "U": lambda n, p: Unary(_s(n[3]), self.expr(n[4]), p),
-            "B": lambda n, p: Binary(_s(n[3]), self.expr(n[4]), self.expr(n[5]), p),
-            "?": lambda n, p: Conditional(self.expr(n[3]), self.expr(n[4]), self.expr(n[5]), p),
-            "[": lambda n, p: TupleExpr(tuple(self.expr(i) for i in _l(n[3])), p),
-            "{": lambda n, p: ObjectExpr(tuple(self._pair(i) for i in _l(n[3])), p),
-            "F[": self._for_tuple,
-            "F{": self._for_object,
-            "TI": self._template_if,
-            "TF": lambda n, p: TemplateFor(_os(n[3]), _s(n[4]), self.expr(n[5]), self.template(n[6]), p),
-        }
-
-    def pos(self, line: object, col: object) -> Pos:
-        if type(line) is not int or type(col) is not int:
-            raise ValueError("bad position")
-        return Pos(self.file, line, col)
-
-    def expr(self, n: object) -> Expr:
-        if type(n) is not list:
-            raise ValueError("node is not a list")
-        return self.table[n[0]](n, self.pos(n[1], n[2]))
-
-    def template(self, n: object) -> Template:
-        node = self.expr(n)
-        if type(node) is not Template:
-            raise ValueError("expected a template node")
-        return node
-
-    def _literal(self, n: list[Any], p: Pos) -> Expr:
-        if len(n) != 4 or type(n[3]) not in _SCALARS:
-            raise ValueError("bad literal")
-        return Literal(n[3], p)
-
-    def _template_node(self, n: list[Any], p: Pos) -> Expr:
-        return Template(tuple(self.expr(i) for i in _l(n[3])), p)
-
-    def _pair(self, i: object) -> tuple[Expr, Expr]:
-        pair = _l(i)
-        if len(pair) != 2:
-            raise ValueError("bad object item")
-        return (self.expr(pair[0]), self.expr(pair[1]))
-
-    def _for_tuple(self, n: list[Any], p: Pos) -> Expr:
-        cond = None if n[7] is None else self.expr(n[7])
-        return ForTuple(_os(n[3]), _s(n[4]), self.expr(n[5]), self.expr(n[6]), cond, p)
-
-    def _for_object(self, n: list[Any], p: Pos) -> Expr:
-        cond = None if n[8] is None else self.expr(n[8])
-        coll, key, value = self.expr(n[5]), self.expr(n[6]), self.expr(n[7])
-        return ForObject(_os(n[3]), _s(n[4]), coll, key, value, cond, _b(n[9]), p)
-
-    def _template_if(self, n: list[Any], p: Pos) -> Expr:
-        els = None if n[5] is None else self.template(n[5])
-        return TemplateIf(self.expr(n[3]), self.template(n[4]), els, p)
-
-    def body(self, n: object) -> Body:
-        line, col, attrs, blocks = _l(n)
-        attributes: dict[str, Attribute] = {}
-        for a in _l(attrs):
-            name, aline, acol, expr = _l(a)
-            attributes[_s(name)] = Attribute(_s(name), self.expr(expr), self.pos(aline, acol))
-        out_blocks = []
-        for b in _l(blocks):
-            btype, labels, bline, bcol, bbody = _l(b)
-            labs = tuple(_s(x) for x in _l(labels))
-            out_blocks.append(Block(_s(btype), labs, self.body(bbody), self.pos(bline, bcol)))
-        return Body(attributes, tuple(out_blocks), self.pos(line, col))
-
-
-def _s(v: object) -> str:
-    if type(v) is not str:
-        raise ValueError("expected a string")
-    return v
-
-
-def _os(v: object) -> str | None:
-    return None if v is None else _s(v)
-
-
-def _b(v: object) -> bool:
-    if type(v) is not bool:
-        raise ValueError("expected a bool")
-    return v
-
-
-def _l(v: object) -> list[Any]:
-    if type(v) is not list:
-        raise ValueError("expected a list")
-    return v
+    return encode_body(body)
 
 
 def body_from_json(obj: object, file: str) -> Body:
@@ -403,9 +241,6 @@ def body_from_json(obj: object, file: str) -> Body:
 
     Raises ValueError for any malformed input. Builds only dataclasses: never runs code.
     """
-    try:
-        return _Decoder(file).body(obj)
-    except ValueError:
-        raise
-    except (TypeError, KeyError, IndexError, RecursionError) as exc:
-        raise ValueError(f"malformed syntax tree: {type(exc).__name__}") from None
+    from orchestrator.hcl.ast_json import decode_body
+
+    return decode_body(obj, file)

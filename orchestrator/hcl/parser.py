@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from hcl2.parser import parser as _hcl2_parser
@@ -27,6 +27,8 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, Unex
 
 from orchestrator.errors import HclSyntaxError, Pos
 from orchestrator.hcl import ast
+from orchestrator.hcl.jsonsyntax import DEFAULT_JSON_BLOCK_TYPES, JsonConverter
+from orchestrator.hcl.syntax_messages import describe_expected, describe_token, end_pos, offset_pos
 from orchestrator.hcl.template import FlatPart, assemble, heredoc_body, scan_template
 
 __all__ = [
@@ -52,6 +54,8 @@ _BINARY_OPS = {
     "SLASH": "/",
     "PERCENT": "%",
 }
+_SIMPLE_TRAVERSAL_RE = re.compile(r"\s*([A-Za-z_][\w-]*)((?:\.[A-Za-z_][\w-]*|\[[0-9]+\])*)\s*")
+_STEP_RE = re.compile(r"\.([A-Za-z_][\w-]*)|\[([0-9]+)\]")
 _ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", re.S)
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 _SKIP = frozenset({"new_line_or_comment", "for_intro", "for_cond"})
@@ -67,31 +71,6 @@ class _Converter:
         self.original = original
         self.dline = dline
         self.dcol = dcol
-        self.rules = {
-            "conditional": self.conditional,
-            "binary_op": self.binary_op,
-            "unary_op": self.unary_op,
-            "expr_term": self.expr_term,
-        }
-        self.terms = {
-            "int_lit": self.int_lit,
-            "float_lit": self.float_lit,
-            "string": self.string,
-            "template_string": self.template_string,
-            "tuple": self.tuple_,
-            "object": self.object_,
-            "identifier": self.identifier,
-            "literal_value": self.literal_value,
-            "function_call": self.function_call,
-            "heredoc_template": self.heredoc,
-            "heredoc_template_trim": self.heredoc,
-            "index_expr_term": self.traversal,
-            "get_attr_expr_term": self.traversal,
-            "attr_splat_expr_term": self.splat,
-            "full_splat_expr_term": self.splat,
-            "for_tuple_expr": self.for_tuple,
-            "for_object_expr": self.for_object,
-        }
 
     # positions -----------------------------------------------------------------------------------
     def pos(self, line: int, col: int) -> Pos:
@@ -155,10 +134,7 @@ class _Converter:
 
     # expressions ---------------------------------------------------------------------------------
     def expr(self, tree: Any) -> ast.Expr:
-        rule = self.rules.get(tree.data)
-        if rule is not None:
-            return rule(tree)
-        return self.terms[tree.data](tree)
+        return _HANDLERS[tree.data](self, tree)
 
     def exprs(self, children: list[Any]) -> list[ast.Expr]:
         return [self.expr(c) for c in children if isinstance(c, Tree) and c.data not in _SKIP]
@@ -166,7 +142,8 @@ class _Converter:
     def expr_term(self, tree: Any) -> ast.Expr:
         children = tree.children
         if len(children) == 1:
-            return self.terms[children[0].data](children[0])
+            child = children[0]
+            return _HANDLERS[child.data](self, child)
         return self.exprs(children)[0]  # parenthesised
 
     def conditional(self, tree: Any) -> ast.Expr:
@@ -358,88 +335,57 @@ class _Converter:
         return parse_template(text, self.file, pos.line + 1, 1)
 
 
+_HANDLERS: Mapping[str, Callable[[_Converter, Any], ast.Expr]] = {
+    "conditional": _Converter.conditional,
+    "binary_op": _Converter.binary_op,
+    "unary_op": _Converter.unary_op,
+    "expr_term": _Converter.expr_term,
+    "int_lit": _Converter.int_lit,
+    "float_lit": _Converter.float_lit,
+    "string": _Converter.string,
+    "template_string": _Converter.template_string,
+    "tuple": _Converter.tuple_,
+    "object": _Converter.object_,
+    "identifier": _Converter.identifier,
+    "literal_value": _Converter.literal_value,
+    "function_call": _Converter.function_call,
+    "heredoc_template": _Converter.heredoc,
+    "heredoc_template_trim": _Converter.heredoc,
+    "index_expr_term": _Converter.traversal,
+    "get_attr_expr_term": _Converter.traversal,
+    "attr_splat_expr_term": _Converter.splat,
+    "full_splat_expr_term": _Converter.splat,
+    "for_tuple_expr": _Converter.for_tuple,
+    "for_object_expr": _Converter.for_object,
+}
+
+
 # ------------------------------------------------------------------------------------------------
 # Syntax errors
-
-_TOKEN_NAMES = {
-    "RBRACE": "'}'",
-    "LBRACE": "'{'",
-    "RSQB": "']'",
-    "LSQB": "'['",
-    "RPAR": "')'",
-    "LPAR": "'('",
-    "EQ": "'='",
-    "COLON": "':'",
-    "COMMA": "','",
-    "DBLQUOTE": "'\"'",
-    "NL_OR_COMMENT": "a new line",
-    "$END": "end of file",
-    "QMARK": "'?'",
-    "DOT": "'.'",
-    "NAME": "a name",
-}
-_EXPR_STARTS = frozenset({"NAME", "INT_LITERAL", "DBLQUOTE", "LSQB", "LBRACE", "LPAR"})
-
-
-def _describe_expected(expected: set[str]) -> str:
-    if len(_EXPR_STARTS & expected) >= 4:
-        return "an expression"
-    if "STRING_CHARS" in expected and "DBLQUOTE" in expected:
-        return "the closing '\"' of the string"
-    names = sorted({_TOKEN_NAMES[e] for e in expected if e in _TOKEN_NAMES})
-    if not names:
-        return "something else"
-    return " or ".join(names[:4])
-
-
-def _describe_token(tok: Token) -> str:
-    if tok.type == "$END":
-        return "end of file"
-    if tok.type in _TOKEN_NAMES:
-        return _TOKEN_NAMES[tok.type]
-    text = str(tok).strip()
-    if not text:
-        return "end of line" if "\n" in str(tok) else "end of file"
-    if tok.type == "STRING_CHARS":
-        # lark's fallback lexer swallows the rest of the line as one token; name the first character.
-        return f"'{text[0]}'"
-    first = text.splitlines()[0][:20]
-    return f"'{first}'"
 
 
 def _translate(exc: UnexpectedInput, file: str, text: str, conv: _Converter) -> HclSyntaxError:
     line = getattr(exc, "line", 0) or 0
     col = getattr(exc, "column", 0) or 0
     if isinstance(exc, UnexpectedToken):
-        found = _describe_token(exc.token)
-        expected = _describe_expected(set(exc.expected))
+        found = describe_token(exc.token)
+        expected = describe_expected(set(exc.expected))
         if found == "end of file" or exc.token.type == "$END":
-            line, col = _end_pos(text)
+            line, col = end_pos(text)
         message = f"unexpected {found}; expected {expected}"
         if expected.startswith("the closing"):
             # The string runs to the end of the file: point at its opening quote instead.
-            line, col = _offset_pos(text, text.rfind('"'))
+            line, col = offset_pos(text, text.rfind('"'))
             message = "unclosed string: no closing '\"' before the end of the file"
     elif isinstance(exc, UnexpectedCharacters):
         message = f"unexpected character {exc.char!r}"
     elif isinstance(exc, UnexpectedEOF):
-        line, col = _end_pos(text)
-        message = f"unexpected end of file; expected {_describe_expected(set(exc.expected))}"
+        line, col = end_pos(text)
+        message = f"unexpected end of file; expected {describe_expected(set(exc.expected))}"
     else:  # pragma: no cover - lark has no other UnexpectedInput subclasses
         message = "syntax error"
     hint = "check for a missing closing bracket, brace or quote" if "end of" in message else None
     return HclSyntaxError(message, pos=conv.pos(max(line, 1), max(col, 1)), hint=hint)
-
-
-def _offset_pos(text: str, offset: int) -> tuple[int, int]:
-    offset = max(offset, 0)
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
-
-
-def _end_pos(text: str) -> tuple[int, int]:
-    lines = text.split("\n")
-    return len(lines), len(lines[-1]) + 1
 
 
 def _parse_tree(text: str, conv: _Converter) -> Any:
@@ -473,8 +419,25 @@ def parse_text(text: str, filename: str) -> ast.Body:
         raise HclSyntaxError("expression nested too deeply", pos=Pos(filename, 1, 1)) from None
 
 
+def _simple_traversal(text: str, filename: str, line: int, col: int) -> ast.Expr | None:
+    """``local.a.b`` / ``var.x[0]`` without lark: most template interpolations are just this."""
+    m = _SIMPLE_TRAVERSAL_RE.fullmatch(text)
+    if m is None or m.group(1) in ("true", "false", "null"):
+        return None
+    col += len(text) - len(text.lstrip())
+    pos = Pos(filename, line, col)
+    steps = _STEP_RE.findall(m.group(2))
+    node: ast.Expr = ast.Var(m.group(1), pos)
+    for name, index in steps:
+        node = ast.GetAttr(node, name, pos) if name else ast.Index(node, ast.Literal(int(index), pos), pos)
+    return node
+
+
 def parse_expression(text: str, filename: str, line: int = 1, col: int = 1) -> ast.Expr:
     """Parse one expression that starts at ``line``:``col`` of ``filename`` (used for template snippets)."""
+    simple = _simple_traversal(text, filename, line, col)
+    if simple is not None:
+        return simple
     conv = _Converter(filename, line - 1, col - 1 - 5)
     tree = _parse_tree("_ = (" + text + "\n)", conv)
     body = tree.children[0]
@@ -494,83 +457,6 @@ def parse_template(text: str, filename: str, line: int = 1, col: int = 1) -> ast
     return assemble(flat, Pos(filename, line, col))
 
 
-# ------------------------------------------------------------------------------------------------
-# JSON syntax
-
-DEFAULT_JSON_BLOCK_TYPES: Mapping[str, int] = {
-    "include": 1,
-    "locals": 0,
-    "dependency": 1,
-    "dependencies": 0,
-    "terraform": 0,
-    "remote_state": 0,
-    "generate": 1,
-    "feature": 1,
-    "exclude": 0,
-    "errors": 0,
-    "engine": 0,
-    "catalog": 0,
-    "terraform.extra_arguments": 1,
-    "terraform.before_hook": 1,
-    "terraform.after_hook": 1,
-    "terraform.error_hook": 1,
-    "errors.retry": 1,
-    "errors.ignore": 1,
-}
-
-
-class _JsonConverter:
-    """HCL's JSON syntax. Positions are the file with line 0 (JSON values carry no positions)."""
-
-    def __init__(self, file: str, block_types: Mapping[str, int]) -> None:
-        self.file = file
-        self.pos = Pos(file, 0, 0)
-        self.block_types = block_types
-
-    def body(self, obj: object, path: str) -> ast.Body:
-        if not isinstance(obj, dict):
-            raise HclSyntaxError(f"{path or 'the document'} must be a JSON object", pos=self.pos)
-        attributes: dict[str, ast.Attribute] = {}
-        blocks: list[ast.Block] = []
-        for key, value in obj.items():
-            if key == "//":
-                continue  # HCL JSON comment
-            nlabels = self.block_types.get(f"{path}.{key}" if path else key)
-            if nlabels is None:
-                attributes[key] = ast.Attribute(key, self.expr(value), self.pos)
-            else:
-                blocks.extend(self.blocks(key, value, nlabels, (), f"{path}.{key}" if path else key))
-        return ast.Body(attributes, tuple(blocks), self.pos)
-
-    def blocks(self, btype: str, value: object, nlabels: int, labels: tuple[str, ...], path: str) -> list[ast.Block]:
-        if isinstance(value, list):
-            return [b for item in value for b in self.blocks(btype, item, nlabels, labels, path)]
-        if len(labels) < nlabels:
-            if not isinstance(value, dict):
-                raise HclSyntaxError(f"block '{btype}' needs {nlabels} label(s) as nested object keys", pos=self.pos)
-            return [b for k, v in value.items() for b in self.blocks(btype, v, nlabels, (*labels, k), path)]
-        return [ast.Block(btype, labels, self.body(value, path), self.pos)]
-
-    def expr(self, value: object) -> ast.Expr:
-        if isinstance(value, str):
-            if "${" in value or "%{" in value:
-                return parse_template(value, self.file, 0, 0)
-            return ast.Literal(value, self.pos)
-        if isinstance(value, list):
-            return ast.TupleExpr(tuple(self.expr(v) for v in value), self.pos)
-        if isinstance(value, dict):
-            items = tuple((self.key(k), self.expr(v)) for k, v in value.items())
-            return ast.ObjectExpr(items, self.pos)
-        if isinstance(value, float) and value.is_integer():
-            return ast.Literal(int(value), self.pos)
-        return ast.Literal(value, self.pos)
-
-    def key(self, key: str) -> ast.Expr:
-        if "${" in key:
-            return parse_template(key, self.file, 0, 0)
-        return ast.Literal(key, self.pos)
-
-
 def parse_json_text(text: str, filename: str, block_types: Mapping[str, int] = DEFAULT_JSON_BLOCK_TYPES) -> ast.Body:
     """Parse HCL's JSON syntax (``terragrunt.hcl.json``).
 
@@ -585,4 +471,4 @@ def parse_json_text(text: str, filename: str, block_types: Mapping[str, int] = D
         raise HclSyntaxError(f"invalid JSON: {exc.msg}", pos=Pos(filename, exc.lineno, exc.colno)) from None
     except RecursionError:
         raise HclSyntaxError("JSON nested too deeply", pos=Pos(filename, 1, 1)) from None
-    return _JsonConverter(filename, block_types).body(obj, "")
+    return JsonConverter(filename, block_types, parse_template).body(obj, "")
