@@ -123,7 +123,7 @@ class BotoStsClient:
         params: dict[str, Any] = {"RoleArn": request.role_arn, "RoleSessionName": request.session_name}
         if duration_seconds is not None:
             params["DurationSeconds"] = duration_seconds
-        with _translated_errors():
+        with _translated_errors(request.web_identity_token), _botocore_errors():
             answer: Mapping[str, Any]
             if request.web_identity_token is not None:
                 params["WebIdentityToken"] = request.web_identity_token
@@ -135,7 +135,8 @@ class BotoStsClient:
         return _credentials(answer)
 
     def get_caller_identity(self, credentials: Credentials | None) -> CallerIdentity:
-        with _translated_errors():
+        secrets = (credentials.secret_access_key, credentials.session_token) if credentials else ()
+        with _translated_errors(*secrets), _botocore_errors():
             answer = self._client(credentials).get_caller_identity()
         return CallerIdentity(account_id=answer["Account"], arn=answer["Arn"], user_id=answer["UserId"])
 
@@ -160,8 +161,21 @@ def _credentials(answer: Mapping[str, Any]) -> Credentials:
 
 
 @contextlib.contextmanager
-def _translated_errors() -> Iterator[None]:
-    """Turn botocore exceptions into StsError without any request detail that could hold a secret."""
+def _translated_errors(*secrets: str | None) -> Iterator[None]:
+    """Turn botocore exceptions into StsError without any request detail that could hold a secret;
+    ``secrets`` (a web identity token, session keys) are scrubbed from messages as a last guard."""
+    try:
+        yield
+    except StsError as exc:
+        message = exc.message
+        for secret in secrets:
+            if secret:
+                message = message.replace(secret, "<redacted>")
+        raise StsError(exc.code, message, status=exc.status) from None
+
+
+@contextlib.contextmanager
+def _botocore_errors() -> Iterator[None]:
     try:
         yield
     except botocore.exceptions.ClientError as exc:

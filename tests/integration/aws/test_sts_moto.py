@@ -154,3 +154,24 @@ def test_base_credentials_come_from_the_runtime_environment_not_os_environ(
     who = CredentialCache(BotoStsClient(env), clock).identity(None)
     assert who.account_id == "123456789012"
     assert moto.calls("GetCallerIdentity") == 1
+
+
+def test_a_profile_named_in_the_runtime_environment_is_honoured(
+    moto: MotoServer, clock: OffsetClock, tmp_path: Path
+) -> None:
+    creds = tmp_path / "credentials"
+    creds.write_text("[dev]\naws_access_key_id = testing\naws_secret_access_key = testing\n")
+    env = {
+        "AWS_ENDPOINT_URL": moto.url,
+        "AWS_PROFILE": "dev",
+        "AWS_SHARED_CREDENTIALS_FILE": str(creds),
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    assert CredentialCache(BotoStsClient(env), clock).identity(None).account_id == "123456789012"
+    assert moto.calls("GetCallerIdentity") == 1
+
+
+def test_refresh_margin_from_the_environment(moto: MotoServer, tmp_path: Path) -> None:
+    runtime = Runtime(environ={**moto.env(), "TGO_IAM_REFRESH_MARGIN": "600"}, cwd=tmp_path)
+    assert AwsAuth.build(runtime, RoleOverrides()).cache.refresh_margin == timedelta(minutes=10)

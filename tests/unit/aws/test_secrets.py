@@ -49,3 +49,13 @@ def test_nothing_secret_is_logged_or_warned(
     )
     assert creds.secret_access_key not in everything
     assert creds.session_token is not None and creds.session_token not in everything
+
+
+def test_sts_errors_are_scrubbed_of_secrets_as_a_last_guard() -> None:
+    from orchestrator.aws.sts import _translated_errors
+
+    with pytest.raises(StsError) as info, _translated_errors("jwt-secret-token", None):
+        raise StsError("InvalidIdentityToken", "token jwt-secret-token is not valid")
+    assert "jwt-secret-token" not in str(info.value)
+    assert info.value.code == "InvalidIdentityToken"
+    assert "<redacted>" in info.value.message
