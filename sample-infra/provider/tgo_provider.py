@@ -8,7 +8,8 @@ proves which role created it. Read refreshes ``content`` and ``etag`` from S3, s
 outside terraform shows up as drift, and a deleted object leaves the state.
 
 Contract: stdout belongs to the go-plugin handshake, so everything here logs to stderr only.
-boto3 is imported lazily (it costs ~0.6 s) and clients are cached on the provider instance.
+AWS calls go through :mod:`aws_http` (SigV4 over urllib): importing boto3 would cost ~0.5 s of CPU in
+every plugin process, and terraform starts 2-5 of them per command.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from typing import Any
 
 from tf import schema, types
 from tf.iface import (
@@ -34,6 +34,8 @@ from tf.iface import (
 from tf.runner import run_provider
 from tf.utils import Diagnostics
 
+from aws_http import AwsError, AwsHttp
+
 VERSION = "0.1.0"
 DEFAULT_REGION = "us-east-1"
 
@@ -43,11 +45,10 @@ def log(message: str) -> None:
 
 
 class TgoProvider(Provider):
-    """Holds the provider config and the cached boto3 clients (thread-safe: one lock)."""
+    """Holds the provider config and the caller ARN of this process (thread-safe: one lock)."""
 
     def __init__(self) -> None:
         self.region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
-        self._clients: dict[str, Any] = {}
         self._caller_arn: str | None = None
         self._lock = threading.Lock()
 
@@ -76,27 +77,15 @@ class TgoProvider(Provider):
     def get_resources(self) -> list[type[Resource]]:
         return [S3Object]
 
-    def client(self, service: str) -> Any:
-        with self._lock:
-            if service not in self._clients:
-                import boto3
-                from botocore.config import Config as BotoConfig
-
-                self._clients[service] = boto3.session.Session().client(
-                    service,
-                    region_name=self.region,
-                    endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None,
-                    config=BotoConfig(s3={"addressing_style": "path"}, retries={"max_attempts": 3}),
-                )
-            return self._clients[service]
+    def aws(self) -> AwsHttp:
+        return AwsHttp(dict(os.environ), self.region)
 
     def caller_arn(self) -> str:
         """The ARN of the credentials this process runs with (one STS call per process)."""
-        if self._caller_arn is None:
-            arn = str(self.client("sts").get_caller_identity()["Arn"])
-            with self._lock:
-                self._caller_arn = arn
-        return self._caller_arn
+        with self._lock:
+            if self._caller_arn is None:
+                self._caller_arn = self.aws().caller_arn()
+            return self._caller_arn
 
 
 class S3Object(Resource):
@@ -123,36 +112,29 @@ class S3Object(Resource):
 
     def _put(self, diags: Diagnostics, state: State) -> State | None:
         try:
-            s3 = self.provider.client("s3")
-            resp = s3.put_object(Bucket=state["bucket"], Key=state["key"], Body=state["content"].encode())
+            etag = self.provider.aws().put_object(state["bucket"], state["key"], state["content"].encode())
             arn = self.provider.caller_arn()
-        except Exception as exc:  # every AWS failure becomes a diagnostic terraform shows
+        except (AwsError, OSError) as exc:  # every AWS failure becomes a diagnostic terraform shows
             diags.add_error(f"cannot write s3://{state['bucket']}/{state['key']}", str(exc))
             return None
-        return {
-            **state,
-            "id": f"{state['bucket']}/{state['key']}",
-            "etag": str(resp.get("ETag", "")).strip('"'),
-            "caller_arn": arn,
-        }
+        return {**state, "id": f"{state['bucket']}/{state['key']}", "etag": etag, "caller_arn": arn}
 
     def create(self, ctx: CreateContext, planned: State) -> State | None:
         return self._put(ctx.diagnostics, planned)
 
     def read(self, ctx: ReadContext, current: State) -> State | None:
-        s3 = self.provider.client("s3")
         try:
-            obj = s3.get_object(Bucket=current["bucket"], Key=current["key"])
-        except s3.exceptions.NoSuchKey:
-            log(f"s3://{current['bucket']}/{current['key']} is gone; removing it from state")
-            return None
-        except s3.exceptions.NoSuchBucket:
-            return None
-        except Exception as exc:
+            body, etag = self.provider.aws().get_object(current["bucket"], current["key"])
+        except AwsError as exc:
+            if exc.code in {"NoSuchKey", "NoSuchBucket"}:
+                log(f"s3://{current['bucket']}/{current['key']} is gone ({exc.code}); removing it from state")
+                return None
             ctx.diagnostics.add_error(f"cannot read s3://{current['bucket']}/{current['key']}", str(exc))
             return current
-        body = obj["Body"].read().decode("utf-8", errors="replace")
-        return {**current, "content": body, "etag": str(obj.get("ETag", "")).strip('"')}
+        except OSError as exc:
+            ctx.diagnostics.add_error(f"cannot read s3://{current['bucket']}/{current['key']}", str(exc))
+            return current
+        return {**current, "content": body.decode("utf-8", errors="replace"), "etag": etag}
 
     def plan(self, ctx: PlanContext, current: State | None, planned: State) -> State | None:
         # A new write changes the etag and may come from another role: both are known after apply.
@@ -165,8 +147,8 @@ class S3Object(Resource):
 
     def delete(self, ctx: DeleteContext, current: State) -> None:
         try:
-            self.provider.client("s3").delete_object(Bucket=current["bucket"], Key=current["key"])
-        except Exception as exc:
+            self.provider.aws().delete_object(current["bucket"], current["key"])
+        except (AwsError, OSError) as exc:
             ctx.diagnostics.add_error(f"cannot delete s3://{current['bucket']}/{current['key']}", str(exc))
 
 
