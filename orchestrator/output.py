@@ -91,7 +91,8 @@ class RunOutput:
         counts = Counter(self._states.values())
         running = [d for d, s in self._states.items() if s == "running"]
         elapsed = f" {self._monotonic() - self._t0:.0f}s" if self._monotonic else ""
-        parts = [f"{counts[s]} {s}" for s in ("running", "succeeded", "failed", "skipped") if counts[s]]
+        states = ("queued", "running", "succeeded", "failed", "skipped", "interrupted")
+        parts = [f"{counts[s]} {s}" for s in states if counts[s]]
         shown = ", ".join(running[:3]) + (", ..." if len(running) > 3 else "")
         return f"[tgo{elapsed}] {' | '.join(parts)}" + (f" | {shown}" if shown else "")
 

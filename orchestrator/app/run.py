@@ -219,6 +219,8 @@ def _execute(
         if kind == "skip" and outcome is not None:
             output.status(selection.display(path), outcome.status.value)
 
+    for path in selection.run:
+        output.status(selection.display(path), "queued")
     try:
         return run_dag(
             selection.dag(reverse=command.is_destroy),

@@ -69,15 +69,16 @@ class FakeTty(io.StringIO):
 def test_live_status_line_is_redrawn_under_output_and_cleared(tmp_path: Path) -> None:
     tty = FakeTty()
     run = RunOutput(Console(out=tty, err=tty, color=True), tmp_path, live=True, monotonic=lambda: 5.0)
+    run.status("b", "queued")
     run.status("a", "running")
     mod = run.module("a")
     mod.line("stdout", "hello")
     run.status("a", "succeeded")
     run.close()
     text = tty.getvalue()
-    assert "[tgo 0s] 1 running | a" in text
-    assert "\r\x1b[K[a] hello\n[tgo 0s] 1 running | a" in text
-    assert text.endswith("[tgo 0s] 1 succeeded\r\x1b[K")
+    assert "[tgo 0s] 1 queued | 1 running | a" in text
+    assert "\r\x1b[K[a] hello\n[tgo 0s] 1 queued | 1 running | a" in text
+    assert text.endswith("[tgo 0s] 1 queued | 1 succeeded\r\x1b[K")
 
 
 def test_single_module_mode_keeps_stdout_for_terraform(tmp_path: Path) -> None:
