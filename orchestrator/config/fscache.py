@@ -10,6 +10,7 @@ lookup).
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Hashable
 from pathlib import Path
@@ -35,7 +36,9 @@ class FsCache:
         return value
 
     def resolve(self, path: Path) -> Path:
-        return self._get("resolve", path, path.resolve)
+        """``path.resolve()``, memoized on the lexically normalised path (``a/b/../c`` == ``a/c``)."""
+        key = os.path.normpath(path)
+        return self._get("resolve", key, Path(key).resolve)
 
     def is_file(self, path: Path) -> bool:
         return self._get("is_file", path, path.is_file)
@@ -45,16 +48,19 @@ class FsCache:
         return self._get("module", directory, lambda: config_file(directory) if directory.is_dir() else None)
 
     def find_up(self, start: Path, names: tuple[str, ...]) -> Path | None:
-        """The first ``start.parent/<name>``, ``start.parent.parent/<name>``... that exists."""
+        """The first ``<parent>/<name>`` that exists, walking up from ``start``'s parent.
 
-        def search() -> Path | None:
-            current = start
-            while current.parent != current:
-                current = current.parent
-                for name in names:
-                    candidate = current / name
-                    if candidate.exists():
-                        return candidate
+        Memoized per directory, so modules sharing parents share the answers.
+        """
+        parent = start.parent
+        if parent == start:
             return None
 
-        return self._get("find_up", (start, names), search)
+        def here() -> Path | None:
+            for name in names:
+                candidate = parent / name
+                if candidate.exists():
+                    return candidate
+            return self.find_up(parent, names)
+
+        return self._get("find_up", (parent, names), here)

@@ -28,7 +28,7 @@ from orchestrator.config.models import ModuleConfig
 from orchestrator.config.parsecache import ParseCache
 from orchestrator.config.render import render_form
 from orchestrator.config.validate import to_model
-from orchestrator.discovery import config_file, config_files_under
+from orchestrator.discovery import config_files_under
 from orchestrator.errors import ConfigError, ConfigErrors, EvalError, Pos, TgoError, relpath
 from orchestrator.hcl.ast import Body
 from orchestrator.hcl.values import Value
@@ -126,7 +126,8 @@ class ConfigLoader:
         role_env: RoleEnv | None = None,
     ) -> None:
         self.runtime = runtime
-        self.files = FileStore(cache, display=lambda p: relpath(p, runtime.cwd))
+        self._cwd = runtime.cwd.resolve()
+        self.files = FileStore(cache, display=self.display)
         self.fs = FsCache()
         self._aws_identity = aws_identity
         self._role_env = role_env
@@ -139,6 +140,13 @@ class ConfigLoader:
         self._logged_blocks: set[str] = set()
 
     # public API ----------------------------------------------------------------------------------
+    def display(self, path: Path) -> str:
+        """How messages name an (absolute, resolved) file: relative to the working dir when below it."""
+        try:
+            return path.relative_to(self._cwd).as_posix()
+        except ValueError:
+            return relpath(path, self._cwd)
+
     def load_module(
         self, module_dir: Path, *, command: str | None = None, outputs: Mapping[Path, Mapping[str, Value]] | None = None
     ) -> ModuleConfig:
@@ -149,8 +157,8 @@ class ConfigLoader:
         self, module_dir: Path, *, command: str | None = None, outputs: Mapping[Path, Mapping[str, Value]] | None = None
     ) -> tuple[ModuleConfig, dict[str, Any]]:
         """(validated config, render-json form) of ``module_dir``."""
-        module_dir = module_dir.resolve()
-        path = config_file(module_dir)
+        module_dir = self.fs.resolve(module_dir)
+        path = self.fs.module_config(module_dir)
         if path is None:
             raise ConfigError(
                 f"{relpath(module_dir, self.runtime.cwd)} holds no terragrunt.hcl",
@@ -171,7 +179,7 @@ class ConfigLoader:
             module_dir=module_dir,
             config_file=path,
             used_mocks=ev.used_mocks,
-            display=relpath(path, self.runtime.cwd),
+            display=self.display(path),
         )
         return config, render_form(ev.raw)
 
@@ -179,7 +187,8 @@ class ConfigLoader:
         self, module_dirs: Sequence[Path], *, command: str | None = None, prefetch: bool = True
     ) -> TreeResult:
         """Every module of ``module_dirs`` plus the dependencies they name; ALL errors collected."""
-        dirs = [d.resolve() for d in module_dirs]
+        dirs = [self.fs.resolve(d) for d in module_dirs]
+        requested = set(dirs)
         if prefetch and dirs:
             self.files.prefetch(self._tree_files(dirs))
         result = TreeResult()
@@ -202,7 +211,7 @@ class ConfigLoader:
             result.configs[module] = config
             result.rendered[module] = rendered
             for dep in config.dependency_paths:
-                if dep not in done and dep not in dirs:
+                if dep not in done and dep not in requested:
                     result.external.add(dep)
                     todo.append(dep)
         return result

@@ -1,0 +1,103 @@
+"""Config engine speed on a generated 1,000-module tree (figures are ratios measured in one run).
+
+    python bench/bench_parse.py [--modules 1000] [--keep DIR]
+
+Prints:
+- the floor: single-core ``hcl2.parses()`` over every distinct config file of the tree;
+- ``tgo validate`` cold (empty parse cache, a fresh process) and the ratio to the floor
+  (target <= 1.2);
+- ``tgo validate`` warm (the same cache again; target < 2 s);
+- parses per distinct file on a cold run (target: exactly 1), and how many files a warm run
+  re-parses after one file was edited (target: 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import hcl2
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from gen_tree import generate  # noqa: E402
+
+from orchestrator.config.loader import ConfigLoader  # noqa: E402
+from orchestrator.config.parsecache import ParseCache  # noqa: E402
+from orchestrator.discovery import config_files_under, discover  # noqa: E402
+from orchestrator.runtime import Console, Runtime  # noqa: E402
+
+
+def floor_parse(files: list[Path]) -> float:
+    texts = [f.read_text() for f in files]
+    start = time.perf_counter()
+    for text in texts:
+        hcl2.parses(text)
+    return time.perf_counter() - start
+
+
+def cli_validate(tree: Path, cache: Path) -> float:
+    env = {**os.environ, "TGO_CACHE_DIR": str(cache)}
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "orchestrator", "validate", "--working-dir", str(tree)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"tgo validate failed:\n{done.stderr[-2000:]}")
+    return elapsed
+
+
+def loader_for(tree: Path, cache: Path) -> ConfigLoader:
+    runtime = Runtime(environ={}, cwd=tree, console=Console(io.StringIO(), io.StringIO()))
+    return ConfigLoader(runtime, cache=ParseCache(cache))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--modules", type=int, default=1000)
+    parser.add_argument("--keep", type=Path, help="generate the tree here and keep it")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="tgo-bench-") as tmp:
+        tree = args.keep or Path(tmp) / "tree"
+        modules = generate(tree, args.modules)
+        files = config_files_under(tree)
+        print(f"tree: {len(modules)} modules, {len(files)} distinct config files")
+
+        floor = floor_parse(files)
+        print(f"floor  hcl2.parses() single core : {floor:7.2f} s ({1000 * floor / len(files):.1f} ms/file)")
+        cache = Path(tmp) / "cache"
+        cold = cli_validate(tree, cache)
+        print(f"cold   tgo validate (fresh cache) : {cold:7.2f} s  ratio to floor {cold / floor:.2f} (target <= 1.2)")
+        warm = cli_validate(tree, cache)
+        print(f"warm   tgo validate (same cache)  : {warm:7.2f} s  (target < 2 s)")
+
+        counting = loader_for(tree, Path(tmp) / "cache2")
+        counting.load_tree(discover(tree))
+        counts = counting.files.parse_counts
+        print(
+            f"parses per distinct file (cold, in-process): max {max(counts.values())}, "
+            f"{sum(counts.values())} parses for {len(counts)} files read"
+        )
+        edited = modules[len(modules) // 2] / "terragrunt.hcl"
+        edited.write_text(edited.read_text() + "\n# edited\n")
+        again = loader_for(tree, Path(tmp) / "cache2")
+        again.load_tree(discover(tree))
+        reparsed = sorted(str(p.relative_to(tree)) for p in again.files.parse_counts)
+        print(f"after editing one file, warm run re-parsed {len(reparsed)} file(s): {reparsed}")
+
+
+if __name__ == "__main__":
+    main()
