@@ -174,14 +174,21 @@ def run_dag(
                     if fail_fast and outcome.status is Status.FAILED and failed_first is None:
                         failed_first = node
                 notify("finish", node, outcome)
-    for node in deps:
+    _settle_rest(state, failed_first if not cancel.is_set() else None, notify)
+    return state.outcomes
+
+
+def _settle_rest(
+    state: _Run[N, R], failed_first: N | None, notify: Callable[[str, N, Outcome[N, R] | None], None]
+) -> None:
+    """Nodes never started: skipped because of ``failed_first`` (fail-fast) or interrupted."""
+    for node in state.deps:
         if node not in state.outcomes:
-            if failed_first is not None and not cancel.is_set():
+            if failed_first is not None:
                 state.outcomes[node] = Outcome(Status.SKIPPED, skipped_because=failed_first)
             else:
                 state.outcomes[node] = Outcome(Status.INTERRUPTED)
             notify("skip", node, state.outcomes[node])
-    return state.outcomes
 
 
 def _outcome_of(fut: Future[R], is_failure: Callable[[R], bool], cancel: threading.Event) -> Outcome[N, R]:

@@ -154,6 +154,45 @@ def _announce(runtime: Runtime, selection: Selection, *, to_stderr: bool) -> Non
         say(f"[tgo] reading outputs only (not run): {read}")
 
 
+@dataclass
+class _ModuleRunner:
+    """The scheduler's function: one module from re-loading its config to its result. Thread-safe
+    (every field is either immutable or thread-safe itself)."""
+
+    runtime: Runtime
+    options: RunOptions
+    loader: Loader
+    selection: Selection
+    output: RunOutput
+    executor: ModuleExecutor
+    outputs: OutputsCache
+    plans: Path
+
+    def __call__(self, path: Path) -> _Done:
+        clock, command = self.runtime.clock, self.options.command
+        display = self.selection.display(path)
+        out = self.output.module(display)
+        self.output.status(display, "running")
+        t0, started = clock.monotonic(), clock.now()
+        cfg: ModuleConfig | None = None
+        try:
+            cfg = _load_with_outputs(self.loader, self.selection.configs[path], command, self.outputs)
+            plan_out = (
+                (self.plans / f"{display.replace('/', '__')}.tfplan").resolve() if command.name == "plan" else None
+            )
+            single = self.options.single
+            result = self.executor.run(cfg, ExecRequest(command, not single, plan_out, single), out)
+        except TgoError as err:
+            out.note(f"error: {err.format()}")
+            result = ModuleRun("failed", reason=err.format())
+        finally:
+            out.close()
+        used_mocks = bool(cfg and cfg.used_mock_outputs)
+        done = _Done(result, started, clock.now(), clock.monotonic() - t0, used_mocks, str(out.log_file), cfg)
+        self.output.status(display, result.status, f"{done.duration_s:.1f}s")
+        return done
+
+
 def _execute(
     runtime: Runtime,
     options: RunOptions,
@@ -163,14 +202,13 @@ def _execute(
     binaries: Mapping[Path, str],
     run_dir: Path,
 ) -> dict[Path, Outcome[Path, _Done]]:
-    command = options.command
     console = runtime.console
-    live = console.is_tty and console.color and not runtime.environ.get("CI")
+    live = console.is_tty and console.color and not runtime.environ.get("CI") and not options.single
     output = RunOutput(
         console,
         run_dir / "logs",
         mode=options.output,
-        live=live and not options.single,
+        live=live,
         monotonic=runtime.clock.monotonic,
         prefix=not options.single,
     )
@@ -185,35 +223,9 @@ def _execute(
         cancel=services.cancel,
     )
     outputs = OutputsCache(lambda p: executor.read_outputs(selection.configs[p]))
-    plans = options.out_dir or run_dir / "plans"
-
-    def run_module(path: Path) -> _Done:
-        display = selection.display(path)
-        out = output.module(display)
-        output.status(display, "running")
-        t0, started = runtime.clock.monotonic(), runtime.clock.now()
-        cfg: ModuleConfig | None = None
-        try:
-            cfg = _load_with_outputs(services.loader, selection.configs[path], command, outputs)
-            plan_out = (plans / f"{display.replace('/', '__')}.tfplan").resolve() if command.name == "plan" else None
-            req = ExecRequest(command, multi=not options.single, plan_out=plan_out, interactive=options.single)
-            result = executor.run(cfg, req, out)
-        except TgoError as err:
-            out.note(f"error: {err.format()}")
-            result = ModuleRun("failed", reason=err.format())
-        finally:
-            out.close()
-        done = _Done(
-            result,
-            started,
-            runtime.clock.now(),
-            runtime.clock.monotonic() - t0,
-            bool(cfg and cfg.used_mock_outputs),
-            str(out.log_file),
-            cfg,
-        )
-        output.status(display, result.status, f"{done.duration_s:.1f}s")
-        return done
+    runner = _ModuleRunner(
+        runtime, options, services.loader, selection, output, executor, outputs, options.out_dir or run_dir / "plans"
+    )
 
     def on_event(kind: str, path: Path, outcome: Outcome[Path, _Done] | None) -> None:
         if kind == "skip" and outcome is not None:
@@ -223,8 +235,8 @@ def _execute(
         output.status(selection.display(path), "queued")
     try:
         return run_dag(
-            selection.dag(reverse=command.is_destroy),
-            run_module,
+            selection.dag(reverse=options.command.is_destroy),
+            runner,
             parallelism=options.parallelism,
             fail_fast=options.fail_fast,
             cancel=services.cancel,
