@@ -18,7 +18,7 @@ def arith(op: str, a: int | float, b: int | float, pos: Pos) -> Value:
     if op == "*":
         return normalize_number(a * b)
     if op in ("/", "%") and b == 0:
-        raise EvalError("division by zero", pos=pos, hint="check the divisor")
+        raise EvalError("division by zero", pos=pos)
     if op == "/":
         if type(a) is int and type(b) is int and a % b == 0:
             return a // b

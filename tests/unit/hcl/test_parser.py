@@ -188,6 +188,11 @@ def test_duplicate_attribute_names_both_lines() -> None:
         ('a = "x%{ endif }"\n', 1, 7, "unexpected %{ endif }"),
         ("a = <<EOT\n${\nEOT\n", 2, 1, "unclosed"),
         ('block "${x}" {}\n', 1, 10, "labels cannot contain interpolations"),
+        ("a = <<EOT\nabc\n", 1, 5, "unclosed heredoc"),
+        ("a = 'x'\n", 1, 5, "HCL strings use double quotes"),
+        ("a = {for x in y : x}\n", 1, 20, "unexpected '}'; expected '=>'"),
+        ('include "root"\n  path = 1\n}\n', 2, 3, "unexpected 'path'; expected '{'"),
+        ("a == 1\n", 1, 3, "expected '=' (an attribute) or '{' (a block)"),
     ],
 )
 def test_syntax_errors_have_file_line_col(src: str, line: int, col: int, message: str) -> None:
