@@ -80,7 +80,7 @@ def _headline(report: DriftReport) -> list[str]:
         f" ({t.modules} modules)"
     )
     facts = [f"mode `{report.mode}`", f"{report.generated_at:%Y-%m-%d %H:%M} UTC"]
-    facts.append(f"{t.resources} resource{'s' if t.resources != 1 else ''} differ")
+    facts.append(f"{t.resources} resource{'s differ' if t.resources != 1 else ' differs'}")
     if report.previous is not None:
         facts.append(f"{t.new} new, {t.ongoing} ongoing, {t.resolved} resolved")
     if t.outputs_only:

@@ -123,9 +123,14 @@ def test_drift_lifecycle_clean_drift_ongoing_suppressed_resolved_error(world: Wo
 
 
 def test_account_by_name_or_id_selects_exactly_that_accounts_modules(world: World, tmp_path: Path) -> None:
-    by_name = world.drift(tmp_path / "n", accounts=("stage",))
-    assert [(m.path, m.account_id, m.account_name) for m in by_name.report.modules] == [
-        ("stage/us-east-1/stage/network", "333333333333", "stage")
+    # By name, through the command line: exit code and files as a nightly job sees them.
+    code = world.box.tgo(
+        "drift", "--account", "stage", "--quiet", "--output-dir", str(tmp_path / "n"), cwd=world.live, echo=False
+    )
+    assert code == 0
+    by_name = DriftReport.model_validate_json((tmp_path / "n" / "drift.json").read_text())
+    assert [(m.path, m.account_id, m.account_name, m.status) for m in by_name.modules] == [
+        ("stage/us-east-1/stage/network", "333333333333", "stage", "clean")
     ]
     by_id = world.drift(tmp_path / "i", accounts=("222222222222",))
     assert sorted(m.path for m in by_id.report.modules) == [DEV_APP, "dev/us-east-1/dev/network"]
