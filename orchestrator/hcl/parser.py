@@ -403,6 +403,7 @@ def _blank_strip_markers(text: str) -> str:
 
 def parse_text(text: str, filename: str) -> ast.Body:
     """Parse HCL native syntax. Raises HclSyntaxError (file, line, col) for any syntax error."""
+    text = text.removeprefix("\ufeff")  # editors on Windows add a byte-order mark; HCL ignores it
     blanked = _blank_strip_markers(text)
     conv = _Converter(filename, original=None if blanked is text else text)
     tree = _parse_tree(blanked, conv)

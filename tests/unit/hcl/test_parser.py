@@ -166,6 +166,12 @@ def test_numbers_and_literals() -> None:
     assert parse_expr("-3").value == -3  # type: ignore[union-attr]
 
 
+def test_byte_order_mark_and_crlf_are_accepted() -> None:
+    body = parse_text('\ufeffa = 1\r\nb = "x"\r\n', "win.hcl")
+    assert list(body.attributes) == ["a", "b"]
+    assert body.attributes["b"].pos.line == 2
+
+
 def test_duplicate_attribute_names_both_lines() -> None:
     with pytest.raises(HclSyntaxError) as exc:
         parse_text("a = 1\nb = 2\na = 3\n", "dup.hcl")

@@ -17,7 +17,7 @@ from orchestrator.hcl.ast import body_from_json, body_to_json
 from orchestrator.hcl.evaluator import EvalContext, evaluate
 from orchestrator.hcl.functions import BUILTINS
 from orchestrator.hcl.functions.coerce import is_mapping
-from orchestrator.hcl.parser import parse_json_text, parse_text
+from orchestrator.hcl.parser import parse_json_text, parse_template, parse_text
 from orchestrator.hcl.values import UNKNOWN
 
 # Non-deterministic functions cannot be compared across two evaluations; fileset could walk the disk.
@@ -173,3 +173,14 @@ def test_random_json_documents_parse_or_raise(doc: Any) -> None:
     except TgoError:
         return
     _outcome(body.attributes["inputs"].expr)
+
+
+@SETTINGS
+@given(st.lists(st.one_of(HCL_TOKENS, st.text(max_size=3)), max_size=30).map("".join))
+def test_random_template_text_parses_or_raises(text: str) -> None:
+    try:
+        expr = parse_template(text, "fuzz.tpl")
+    except TgoError as exc:
+        assert exc.pos is not None and exc.pos.file == "fuzz.tpl", exc.format()
+        return
+    _outcome(expr)
