@@ -192,7 +192,9 @@ def fn_yamlencode(value: Value) -> Value:
     try:
         inline = _yaml_scalar(value)
         if inline is not None:
-            return inline + "\n"
+            # A bare plain scalar ends its document explicitly, as go-cty-yaml (Terraform) emits it.
+            plain = value is None or type(value) in (bool, int, float)
+            return inline + ("\n...\n" if plain else "\n")
         if type(value) is str:
             header, lines = _literal(value, 2)
             return "\n".join([header, *lines]) + "\n"
