@@ -13,9 +13,11 @@ Thread-safe: a per-path lock guarantees one parse per file even when worker thre
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +26,9 @@ from orchestrator.errors import ConfigError, HclSyntaxError, Pos, TgoError
 from orchestrator.hcl import parser
 from orchestrator.hcl.ast import Body, body_from_json, body_to_json
 
-MIN_FILES_FOR_POOL = 16
+# Below this many unparsed files, parsing in-process beats starting worker processes.
+MIN_FILES_FOR_POOL = 32
+log = logging.getLogger(__name__)
 
 
 def parse_source(text: str, filename: str, *, is_json: bool) -> Body:
@@ -106,12 +110,17 @@ class FileStore:
         if len(todo) < MIN_FILES_FOR_POOL or workers < 2:
             return  # parsed lazily in-process: a pool costs more than it saves here
         chunk = max(1, len(todo) // (workers * 8))
-        with ProcessPoolExecutor(workers) as pool:
-            results = pool.map(_worker, [str(p) for p in todo], [self._display(p) for p in todo], chunksize=chunk)
-            for path_str, content, tree in results:
-                if tree is None or content is None:
-                    continue
-                self._store_parsed(Path(path_str), content, tree)
+        # The platform's default start method (fork on Linux): workers start in milliseconds and
+        # only parse. forkserver/spawn would re-import the caller's __main__ (``python -m``).
+        try:
+            with ProcessPoolExecutor(workers) as pool:
+                results = pool.map(_worker, [str(p) for p in todo], [self._display(p) for p in todo], chunksize=chunk)
+                for path_str, content, tree in results:
+                    if tree is not None and content is not None:
+                        self._store_parsed(Path(path_str), content, tree)
+        except (BrokenProcessPool, OSError) as exc:
+            # Only an optimisation: whatever was not parsed here is parsed lazily in-process.
+            log.debug("parallel parse unavailable (%s); parsing in-process", exc)
 
     def _from_cache(self, path: Path) -> bool:
         assert self._cache is not None
