@@ -332,8 +332,8 @@ class _Converter:
     def heredoc(self, tree: Any) -> ast.Expr:
         tok = tree.children[0]
         pos = self.tpos(tree)
-        text = heredoc_body(self.raw(tok), trim=tok.type == "HEREDOC_TEMPLATE_TRIM")
-        return parse_template(text, self.file, pos.line + 1, 1)
+        text, indent = heredoc_body(self.raw(tok), trim=tok.type == "HEREDOC_TEMPLATE_TRIM")
+        return parse_template(text, self.file, pos.line + 1, 1 + indent, indent=indent)
 
 
 _HANDLERS: Mapping[str, Callable[[_Converter, Any], ast.Expr]] = {
@@ -444,10 +444,11 @@ def parse_expression(text: str, filename: str, line: int = 1, col: int = 1) -> a
         raise HclSyntaxError("expression nested too deeply", pos=Pos(filename, line, col)) from None
 
 
-def parse_template(text: str, filename: str, line: int = 1, col: int = 1) -> ast.Expr:
+def parse_template(text: str, filename: str, line: int = 1, col: int = 1, *, indent: int = 0) -> ast.Expr:
     """Parse ``text`` as a bare template (heredoc body, ``templatefile``): ``${...}`` and ``%{...}``,
-    with ``$${``/``%%{`` escapes and strip markers; no backslash escapes. Returns a Literal when static."""
-    flat = scan_template(text, filename, line, col, parse_expression)
+    with ``$${``/``%%{`` escapes and strip markers; no backslash escapes. Returns a Literal when static.
+    ``text`` starts at ``line``:``col``; later lines start at column ``1 + indent``."""
+    flat = scan_template(text, filename, line, col, parse_expression, indent=indent)
     return assemble(flat, Pos(filename, line, col))
 
 

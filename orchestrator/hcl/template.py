@@ -125,19 +125,19 @@ def _for(flat: list[FlatPart], i: int) -> tuple[ast.Expr, int]:
 # Scanning bare template text
 
 
-def heredoc_body(token: str, trim: bool) -> str:
-    """The content of a heredoc token ``<<[-]ID\\n...\\n  ID\\n``; ``trim`` applies ``<<-`` indentation."""
+def heredoc_body(token: str, trim: bool) -> tuple[str, int]:
+    """The content of a heredoc token ``<<[-]ID\\n...\\n  ID\\n`` and the indentation removed from each
+    line: ``trim`` (``<<-``) removes the least indentation of the non-blank lines, as HCL does; blank
+    lines keep their own whitespace."""
     first_nl = token.index("\n")
     rest = token[first_nl + 1 :].rstrip("\n").removesuffix("\r")
     cut = rest.rfind("\n")
     body = "" if cut < 0 else rest[: cut + 1]
     if not trim or not body:
-        return body
+        return body, 0
     lines = body.splitlines(keepends=True)
-    # As HCL does: whitespace-only lines do not count and keep their own whitespace.
-    indents = [len(ln) - len(ln.lstrip()) for ln in lines if ln.strip()]
-    strip = min(indents, default=0)
-    return "".join(ln[strip:] if ln.strip() else ln for ln in lines)
+    strip = min((len(ln) - len(ln.lstrip()) for ln in lines if ln.strip()), default=0)
+    return "".join(ln[strip:] if ln.strip() else ln for ln in lines), strip
 
 
 def _skip_string(text: str, i: int) -> int:
@@ -182,7 +182,8 @@ def _close_brace(text: str, i: int) -> int:
 
 
 class _Scanner:
-    def __init__(self, text: str, file: str, line: int, col: int, parse: ExprParser) -> None:
+    def __init__(self, text: str, file: str, line: int, col: int, parse: ExprParser, *, indent: int) -> None:
+        self.indent = indent  # columns removed from every line after the first (flush heredocs)
         self.text = text
         self.file = file
         self.line = line
@@ -192,7 +193,7 @@ class _Scanner:
     def pos_at(self, offset: int) -> Pos:
         line_start = self.text.rfind("\n", 0, offset) + 1
         nlines = self.text.count("\n", 0, offset)
-        col = offset - line_start + (self.col if nlines == 0 else 1)
+        col = offset - line_start + (self.col if nlines == 0 else 1 + self.indent)
         return Pos(self.file, self.line + nlines, col)
 
     def scan(self) -> list[FlatPart]:
@@ -267,6 +268,7 @@ class _Scanner:
         return FlatPart(keyword, None, sl, sr, pos)
 
 
-def scan_template(text: str, file: str, line: int, col: int, parse: ExprParser) -> list[FlatPart]:
-    """Split bare template text into flat parts; ``parse`` parses each embedded expression."""
-    return _Scanner(text, file, line, col, parse).scan()
+def scan_template(text: str, file: str, line: int, col: int, parse: ExprParser, *, indent: int = 0) -> list[FlatPart]:
+    """Split bare template text into flat parts; ``parse`` parses each embedded expression. Lines after
+    the first start at column ``1 + indent`` of the source."""
+    return _Scanner(text, file, line, col, parse, indent=indent).scan()

@@ -74,9 +74,7 @@ def fn_element(lst: Value, index: Value) -> Value:
     i = want_int("element", 2, index)
     if not items:
         raise EvalError("element() cannot use an empty list")
-    if i < 0:
-        raise EvalError("element() index must not be negative")
-    return items[i % len(items)]
+    return items[i % len(items)]  # wraps both ways: element(l, -1) is the last element (Terraform >= 1.8)
 
 
 def fn_index(lst: Value, value: Value) -> Value:

@@ -74,6 +74,7 @@ DOCUMENTED: list[tuple[str, Any]] = [
     ('lookup({a="ay", b="bee"}, "c", "what?")', "what?"),
     ('element(["a", "b", "c"], 1)', "b"),
     ('element(["a", "b", "c"], 3)', "a"),
+    ('element(["a", "b", "c"], -1)', "c"),
     ('index(["a", "b", "c"], "b")', 1),
     ('contains(["a", "b", "c"], "a")', True),
     ('contains(["a", "b", "c"], "d")', False),

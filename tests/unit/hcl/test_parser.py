@@ -147,7 +147,10 @@ def test_heredocs(ev: object) -> None:
     from orchestrator.hcl.evaluator import EvalContext, evaluate
 
     assert evaluate(expr, EvalContext({}, {}, Path("."))) == "v=2\np\nq\n"
-    assert isinstance(expr, ast.Template) and expr.parts[1].pos.line == 2
+    assert isinstance(expr, ast.Template) and expr.parts[1].pos == Pos("h.hcl", 2, 7)
+    loop = expr.parts[3]
+    assert isinstance(loop, ast.TemplateFor) and loop.pos == Pos("h.hcl", 3, 3)
+    assert loop.body.parts[0] == ast.Var("s", Pos("h.hcl", 4, 5))  # columns count the removed indentation
 
 
 def test_object_keys_bare_identifiers_are_literal_parenthesised_are_expressions() -> None:
