@@ -59,3 +59,34 @@ def test_interrupt_reaches_the_child_and_blocks_new_starts(tmp_path: Path) -> No
 def test_missing_program_is_a_tool_error(tmp_path: Path) -> None:
     with pytest.raises(ToolError, match="not found"):
         run_streaming(["/nonexistent/tf"], cwd=tmp_path, env=ENV, on_line=lambda _s, _l: None)
+
+
+def test_first_ctrl_c_forwards_sigint_second_kills(tmp_path: Path) -> None:
+    import signal
+
+    from orchestrator.process import forward_interrupts
+
+    group = ProcessGroup()
+    cancelled = threading.Event()
+    codes: list[int] = []
+    # The child ignores SIGINT, so only the second Ctrl-C (SIGKILL) stops it.
+    argv = ["sh", "-c", 'trap "" INT; sleep 30']
+    with forward_interrupts(group, cancelled.set):
+        t = threading.Thread(
+            target=lambda: codes.append(
+                run_streaming(argv, cwd=tmp_path, env=ENV, on_line=lambda _s, _l: None, group=group)
+            )
+        )
+        t.start()
+        deadline = time.monotonic() + 10
+        while not group._procs and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2)  # let sh install its trap
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.3)
+        assert cancelled.is_set() and group.interrupted
+        assert not codes, "SIGINT was forwarded but the child ignores it"
+        os.kill(os.getpid(), signal.SIGINT)
+        t.join(10)
+    assert codes == [-signal.SIGKILL]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler, "the handler is restored"
