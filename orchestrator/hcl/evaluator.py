@@ -14,17 +14,14 @@ Contract:
 
 from __future__ import annotations
 
-import difflib
-import inspect
-import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from orchestrator.errors import EvalError, Pos, TgoError
+from orchestrator.errors import EvalError, Pos
 from orchestrator.hcl import ast
-from orchestrator.hcl.functions import BUILTINS
+from orchestrator.hcl.calls import call, err, suggest
 from orchestrator.hcl.functions.coerce import (
     describe,
     equal,
@@ -46,7 +43,6 @@ Scope = Mapping[str, Value]
 _SPLAT_KEY: Final = "*"  # not an identifier, so it cannot collide with a for variable
 _EMPTY: Final[Scope] = {}
 _ARITH_VERBS: Final = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide", "%": "take the remainder of"}
-_INTERNAL_ERRORS: Final = (ValueError, TypeError, ArithmeticError, IndexError, KeyError, re.error, RecursionError)
 
 
 @dataclass(frozen=True)
@@ -56,15 +52,6 @@ class EvalContext:
     variables: Mapping[str, Value]
     functions: Mapping[str, Function]
     base_dir: Path
-
-
-def _suggest(name: str, candidates: Iterable[str]) -> str | None:
-    match = difflib.get_close_matches(name, [str(c) for c in candidates], n=1, cutoff=0.6)
-    return f"did you mean '{match[0]}'?" if match else None
-
-
-def _err(message: str, pos: Pos, hint: str | None = None) -> EvalError:
-    return EvalError(message, pos=pos, hint=hint)
 
 
 class _Evaluator:
@@ -89,9 +76,9 @@ class _Evaluator:
             return variables[name]
         except KeyError:
             pass
-        suggestion = _suggest(name, [*scope, *variables])
+        suggestion = suggest(name, [*scope, *variables])
         msg = f"unknown variable '{name}'" + (f"; {suggestion}" if suggestion else "")
-        raise _err(msg, e.pos, None if suggestion else "check the spelling or define it")
+        raise err(msg, e.pos, None if suggestion else "check the spelling or define it")
 
     def splat_item(self, e: ast.SplatItem, scope: Scope) -> Value:
         return scope[_SPLAT_KEY]
@@ -125,10 +112,10 @@ class _Evaluator:
         if type(value) is str:
             return value
         if value is None:
-            raise _err("cannot use a null value in a string template", pos, "guard it with a conditional or coalesce()")
+            raise err("cannot use a null value in a string template", pos, "guard it with a conditional or coalesce()")
         if isinstance(value, list) or is_mapping(value):
             kind = type_name(value)
-            raise _err(f"cannot use a {kind} in a string template", pos, "use jsonencode() or join() to make a string")
+            raise err(f"cannot use a {kind} in a string template", pos, "use jsonencode() or join() to make a string")
         try:
             return to_string(value)
         except EvalError as exc:
@@ -160,7 +147,7 @@ class _Evaluator:
         try:
             return to_bool(value)
         except EvalError:
-            raise _err(f"{what} must be a bool, got {describe(value)}", pos) from None
+            raise err(f"{what} must be a bool, got {describe(value)}", pos) from None
 
     def unary(self, e: ast.Unary, scope: Scope) -> Value:
         value = self.eval(e.operand, scope)
@@ -171,7 +158,7 @@ class _Evaluator:
         try:
             return -to_number(value)
         except EvalError:
-            raise _err(f"cannot negate {describe(value)}", e.pos, "'-' needs a number") from None
+            raise err(f"cannot negate {describe(value)}", e.pos, "'-' needs a number") from None
 
     def binary(self, e: ast.Binary, scope: Scope) -> Value:
         left = self.eval(e.left, scope)
@@ -199,7 +186,7 @@ class _Evaluator:
             a, b = to_number(left), to_number(right)
         except EvalError:
             verb = _ARITH_VERBS.get(op, f"compare with '{op}'")
-            raise _err(
+            raise err(
                 f"cannot {verb} {describe(left)} and {describe(right)}", e.pos, f"'{op}' needs two numbers"
             ) from None
         return arith(op, a, b, e.pos)
@@ -232,7 +219,7 @@ class _Evaluator:
                 raise EvalError("null")
             return to_string(key)
         except EvalError:
-            raise _err(f"an object key must be a string, got {describe(key)}", pos) from None
+            raise err(f"an object key must be a string, got {describe(key)}", pos) from None
 
     def iterate(self, coll_expr: ast.Expr, scope: Scope) -> Any:
         coll = self.eval(coll_expr, scope)
@@ -242,7 +229,7 @@ class _Evaluator:
             return list(enumerate(coll))
         if is_mapping(coll):
             return [(k, coll[k]) for k in sorted(coll)]
-        raise _err(f"cannot iterate over {describe(coll)}", coll_expr.pos, "a for expression needs a list or an object")
+        raise err(f"cannot iterate over {describe(coll)}", coll_expr.pos, "a for expression needs a list or an object")
 
     @staticmethod
     def bind(scope: Scope, key_var: str | None, key: Value, value_var: str, value: Value) -> Scope:
@@ -294,7 +281,7 @@ class _Evaluator:
             if e.grouping:
                 out.setdefault(k, []).append(v)
             elif k in out:
-                raise _err(f"duplicate key '{k}' in for expression", e.key.pos, "add '...' after the value to group")
+                raise err(f"duplicate key '{k}' in for expression", e.key.pos, "add '...' after the value to group")
             else:
                 out[k] = v
         return out
@@ -312,14 +299,14 @@ class _Evaluator:
                 return obj[name]  # one read: Mapping.__contains__ would call __getitem__ as well
             except KeyError:
                 pass
-            suggestion = _suggest(name, obj.keys())
+            suggestion = suggest(name, obj.keys())
             what = f"object has no attribute '{name}'" if attr else f'object has no key "{name}"'
-            raise _err(what + (f"; {suggestion}" if suggestion else ""), pos, None if suggestion else _keys_hint(obj))
+            raise err(what + (f"; {suggestion}" if suggestion else ""), pos, None if suggestion else _keys_hint(obj))
         if obj is None:
-            raise _err(f"cannot read '{name}' of null", pos, "guard it with try() or a conditional")
+            raise err(f"cannot read '{name}' of null", pos, "guard it with try() or a conditional")
         if isinstance(obj, list) and attr:
-            raise _err(f"cannot read attribute '{name}' of a list", pos, f"use [*].{name} or a for expression")
-        raise _err(f"cannot read '{name}' of {describe(obj)}", pos)
+            raise err(f"cannot read attribute '{name}' of a list", pos, f"use [*].{name} or a for expression")
+        raise err(f"cannot read '{name}' of {describe(obj)}", pos)
 
     def index(self, e: ast.Index, scope: Scope) -> Value:
         obj = self.eval(e.obj, scope)
@@ -330,19 +317,19 @@ class _Evaluator:
             try:
                 number = to_number(key)
             except EvalError:
-                raise _err(f"a list index must be a number, got {describe(key)}", e.key.pos) from None
+                raise err(f"a list index must be a number, got {describe(key)}", e.key.pos) from None
             if type(number) is not int or number < 0 or number >= len(obj):
-                raise _err(
+                raise err(
                     f"index {to_string(number)} is out of range for a list of {len(obj)} elements",
                     e.key.pos,
                     "use an index from 0 to length - 1, or element() to wrap around",
                 )
             return obj[number]
         if key is None:
-            raise _err("cannot index with null", e.key.pos)
+            raise err("cannot index with null", e.key.pos)
         if is_mapping(obj) and not (isinstance(key, list) or is_mapping(key)):
             return self.lookup(obj, to_string(key), e.pos, attr=False)
-        raise _err(f"cannot index {describe(obj)} with {describe(key)}", e.pos)
+        raise err(f"cannot index {describe(obj)} with {describe(key)}", e.pos)
 
     def splat(self, e: ast.Splat, scope: Scope) -> Value:
         obj = self.eval(e.obj, scope)
@@ -360,76 +347,6 @@ class _Evaluator:
             inner[_SPLAT_KEY] = item
             out.append(self.eval(each, inner))
         return out
-
-    # calls -----------------------------------------------------------------------------------------
-    def call(self, e: ast.Call, scope: Scope) -> Value:
-        name = e.name
-        if name == "try":
-            return self.try_(e, scope)
-        if name == "can":
-            return self.can(e, scope)
-        args = [self.eval(a, scope) for a in e.args]
-        if e.expand_last:
-            if not args:
-                raise _err(f"{name}(...) needs an argument to expand", e.pos)
-            last = args.pop()
-            if last is UNKNOWN:
-                return UNKNOWN
-            if not isinstance(last, list | tuple):
-                raise _err(f"cannot expand {describe(last)} with '...'", e.args[-1].pos, "'...' needs a list")
-            args.extend(last)
-        fn = self.ctx.functions.get(name)
-        if fn is not None:
-            return self.call_external(name, fn, args, e.pos)
-        builtin = BUILTINS.get(name)
-        if builtin is None:
-            suggestion = _suggest(name, [*self.ctx.functions, *BUILTINS, "try", "can"])
-            msg = f"unknown function '{name}'" + (f"; {suggestion}" if suggestion else "")
-            raise _err(msg, e.pos, None if suggestion else "see Terraform's and Terragrunt's function lists")
-        try:
-            builtin.check_arity(len(args))
-            if not builtin.unknown_ok and any(a is UNKNOWN for a in args):
-                return UNKNOWN
-            if builtin.needs_ctx:
-                return builtin.fn(self.ctx, *args)
-            return builtin.fn(*args)
-        except TgoError as exc:
-            raise exc.with_context(pos=e.pos) from None
-        except _INTERNAL_ERRORS as exc:
-            raise _err(f"{name}(): {exc}", e.pos) from None
-
-    def call_external(self, name: str, fn: Function, args: list[Value], pos: Pos) -> Value:
-        try:
-            return fn(*args)
-        except TgoError as exc:
-            raise exc.with_context(pos=pos) from None
-        except TypeError:
-            try:
-                inspect.signature(fn).bind(*args)
-            except TypeError as bind_exc:
-                raise _err(f"{name}(): {bind_exc}", pos, "check the number of arguments") from None
-            raise
-
-    def try_(self, e: ast.Call, scope: Scope) -> Value:
-        if not e.args or e.expand_last:
-            raise _err("try() expects at least 1 argument, without '...'", e.pos)
-        last: EvalError | None = None
-        for arg in e.args:
-            try:
-                return self.eval(arg, scope)
-            except EvalError as exc:
-                last = exc
-        assert last is not None
-        raise _err("try(): no argument could be evaluated", e.pos, f"the last error: {last.format()}")
-
-    def can(self, e: ast.Call, scope: Scope) -> Value:
-        if len(e.args) != 1 or e.expand_last:
-            raise _err(f"can() expects 1 argument, got {len(e.args)}", e.pos)
-        try:
-            value = self.eval(e.args[0], scope)
-        except EvalError:
-            return False
-        return UNKNOWN if value is UNKNOWN else True
 
 
 def _keys_hint(obj: Mapping[str, Value]) -> str:
@@ -450,7 +367,7 @@ _DISPATCH: Final[Mapping[type, Callable[[_Evaluator, Any, Scope], Value]]] = {
     ast.Index: _Evaluator.index,
     ast.SplatItem: _Evaluator.splat_item,
     ast.Splat: _Evaluator.splat,
-    ast.Call: _Evaluator.call,
+    ast.Call: call,
     ast.Unary: _Evaluator.unary,
     ast.Binary: _Evaluator.binary,
     ast.Conditional: _Evaluator.conditional,
@@ -466,4 +383,4 @@ def evaluate(expr: ast.Expr, ctx: EvalContext) -> Value:
     try:
         return _Evaluator(ctx).eval(expr, _EMPTY)
     except RecursionError:
-        raise _err("expression nested too deeply", expr.pos) from None
+        raise err("expression nested too deeply", expr.pos) from None
