@@ -38,6 +38,7 @@ from orchestrator.runtime import Runtime
 AwsIdentity = Callable[[str | None], Mapping[str, str]]
 RoleEnv = Callable[[str | None], Mapping[str, str | None]]
 ORIGINAL_DIR_FUNCTIONS = frozenset({"get_original_terragrunt_dir"})
+PARENT_LEVELS = 3
 
 
 @dataclass
@@ -218,10 +219,11 @@ class ConfigLoader:
 
     # services ------------------------------------------------------------------------------------
     def _tree_files(self, dirs: list[Path]) -> list[Path]:
-        """Config files worth parsing up front: below the modules' common root and beside its parents."""
+        """Config files worth parsing up front: below the modules' common root, plus the ``*.hcl``
+        files of its nearest parents (where ``root.hcl`` usually lives), up to the repository root."""
         root = Path(os.path.commonpath([str(d) for d in dirs]))
         files = set(config_files_under(root))
-        for parent in list(root.parents)[:8]:
+        for parent in list(root.parents)[:PARENT_LEVELS]:
             try:
                 files.update(p for p in parent.iterdir() if p.suffix == ".hcl" and p.is_file())
             except OSError:
