@@ -49,9 +49,24 @@ def test_each_node_starts_after_its_dependencies_ended(parallelism: int) -> None
 
 @pytest.mark.parametrize("parallelism", [1, 3])
 def test_parallelism_bound_is_respected_and_reached(parallelism: int) -> None:
-    rec = Recorder(pause=0.05)
-    run_dag({str(i): [] for i in range(9)}, rec, parallelism=parallelism)
-    assert rec.max_running == parallelism
+    cond = threading.Condition()
+    running = peak = 0
+
+    def fn(_node: str) -> None:
+        nonlocal running, peak
+        with cond:
+            running += 1
+            peak = max(peak, running)
+            cond.notify_all()
+            # Hold the slot until the bound is reached (or a generous timeout), so the peak does not
+            # depend on thread timing; a scheduler that over-starts would show peak > parallelism.
+            cond.wait_for(lambda: running >= parallelism, timeout=5)
+        time.sleep(0.01)
+        with cond:
+            running -= 1
+
+    run_dag({str(i): [] for i in range(9)}, fn, parallelism=parallelism)
+    assert peak == parallelism
 
 
 def test_failure_skips_exactly_the_transitive_dependents() -> None:
