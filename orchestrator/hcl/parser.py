@@ -30,7 +30,7 @@ from orchestrator.errors import HclSyntaxError, Pos
 from orchestrator.hcl import ast
 from orchestrator.hcl.jsonsyntax import DEFAULT_JSON_BLOCK_TYPES, JsonConverter
 from orchestrator.hcl.syntax_messages import describe_expected, end_pos, unexpected_token
-from orchestrator.hcl.template import FlatPart, assemble, heredoc_body, scan_template
+from orchestrator.hcl.template import FlatPart, assemble, blank_strip_markers, heredoc_body, scan_template, unescape
 
 __all__ = [
     "DEFAULT_JSON_BLOCK_TYPES",
@@ -57,8 +57,6 @@ _BINARY_OPS = {
 }
 _SIMPLE_TRAVERSAL_RE = re.compile(r"\s*([A-Za-z_][\w-]*)((?:\.[A-Za-z_][\w-]*|\[[0-9]+\])*)\s*")
 _STEP_RE = re.compile(r"\.([A-Za-z_][\w-]*)|\[([0-9]+)\]")
-_ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", re.S)
-_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 _SKIP = frozenset({"new_line_or_comment", "for_intro", "for_cond"})
 
 
@@ -67,7 +65,7 @@ class _Converter:
 
     def __init__(self, file: str, dline: int = 0, dcol: int = 0, original: str | None = None) -> None:
         self.file = file
-        # The source before interpolation strip markers were blanked out (see _blank_strip_markers);
+        # The source before interpolation strip markers were blanked out (see template.blank_strip_markers);
         # token text is read from here when set, so blanking never changes a string's content.
         self.original = original
         self.dline = dline
@@ -183,7 +181,7 @@ class _Converter:
 
     def template_string(self, tree: Any) -> ast.Expr:
         raw = str(tree.children[0])[2:-2]
-        return ast.Literal(self.unescape(raw, self.tpos(tree)), self.tpos(tree))
+        return ast.Literal(unescape(raw, self.tpos(tree)), self.tpos(tree))
 
     def tuple_(self, tree: Any) -> ast.Expr:
         return ast.TupleExpr(tuple(self.exprs(tree.children)), self.tpos(tree))
@@ -266,21 +264,6 @@ class _Converter:
         return ast.ForObject(kv, vv, coll, key, value, cond, grouping, self.tpos(tree))
 
     # strings and templates -----------------------------------------------------------------------
-    def unescape(self, raw: str, pos: Pos) -> str:
-        if "\\" not in raw:
-            return raw
-
-        def repl(m: re.Match[str]) -> str:
-            esc = m.group(1)
-            if esc[0] in "uU":
-                return chr(int(esc[1:], 16))
-            out = _SIMPLE_ESCAPES.get(esc)
-            if out is None:
-                raise self.error(f"invalid escape sequence '\\{esc}' in string", pos, 'write "\\\\" for a backslash')
-            return out
-
-        return _ESCAPE_RE.sub(repl, raw)
-
     def string(self, tree: Any) -> ast.Expr:
         pos = self.tpos(tree)
         parts = [c for c in tree.children if isinstance(c, Tree)]
@@ -299,7 +282,7 @@ class _Converter:
 
     def string_chars(self, tok: Token) -> str:
         if tok.type == "STRING_CHARS":
-            return self.unescape(self.raw(tok), self.kpos(tok))
+            return unescape(self.raw(tok), self.kpos(tok))
         return self.raw(tok)[1:]  # "$${" -> "${", "%%{" -> "%{"
 
     def strip_markers(self, node: Any) -> tuple[bool, bool]:
@@ -390,21 +373,10 @@ def _parse_tree(text: str, conv: _Converter) -> Any:
         raise HclSyntaxError(f"syntax error: {exc}", pos=conv.pos(1, 1)) from None
 
 
-_INTERP_STRIP_RE = re.compile(r"\$\{~|~\}")
-
-
-def _blank_strip_markers(text: str) -> str:
-    """python-hcl2's grammar has no strip markers in ``${~ x ~}``: blank them to spaces (same length, so
-    positions hold) and let the converter read the markers and token text from the original source."""
-    if "${~" not in text and "~}" not in text:
-        return text
-    return _INTERP_STRIP_RE.sub(lambda m: "${ " if m.group() == "${~" else " }", text)
-
-
 def parse_text(text: str, filename: str) -> ast.Body:
     """Parse HCL native syntax. Raises HclSyntaxError (file, line, col) for any syntax error."""
     text = text.removeprefix("\ufeff")  # editors on Windows add a byte-order mark; HCL ignores it
-    blanked = _blank_strip_markers(text)
+    blanked = blank_strip_markers(text)
     conv = _Converter(filename, original=None if blanked is text else text)
     tree = _parse_tree(blanked, conv)
     try:

@@ -15,10 +15,13 @@ from typing import Any
 from orchestrator.errors import HclSyntaxError, Pos
 from orchestrator.hcl import ast
 
-__all__ = ["FlatPart", "assemble", "heredoc_body", "scan_template"]
+__all__ = ["FlatPart", "assemble", "blank_strip_markers", "heredoc_body", "scan_template", "unescape"]
 
 ExprParser = Callable[[str, str, int, int], ast.Expr]
 
+_ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", re.S)
+_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+_INTERP_STRIP_RE = re.compile(r"\$\{~|~\}")
 _OPEN_RE = re.compile(r"\$\$\{|%%\{|\$\{|%\{")
 _FOR_RE = re.compile(r"for\s+([A-Za-z_][\w-]*)\s*(?:,\s*([A-Za-z_][\w-]*)\s*)?\s+in\s+(.*)\Z", re.S)
 _KEYWORD_RE = re.compile(r"\s*(if|else|endif|for|endfor)\b")
@@ -123,6 +126,34 @@ def _for(flat: list[FlatPart], i: int) -> tuple[ast.Expr, int]:
 
 # ------------------------------------------------------------------------------------------------
 # Scanning bare template text
+
+
+def unescape(raw: str, pos: Pos) -> str:
+    """The value of a quoted string's literal text: ``\\n``, ``\\t``, ``\\r``, ``\\"``, ``\\\\``,
+    ``\\uXXXX``, ``\\UXXXXXXXX``. Raises HclSyntaxError at ``pos`` for any other escape."""
+    if "\\" not in raw:
+        return raw
+
+    def repl(m: re.Match[str]) -> str:
+        esc = m.group(1)
+        if esc[0] in "uU":
+            return chr(int(esc[1:], 16))
+        out = _SIMPLE_ESCAPES.get(esc)
+        if out is None:
+            raise HclSyntaxError(
+                f"invalid escape sequence '\\{esc}' in string", pos=pos, hint='write "\\\\" for a backslash'
+            )
+        return out
+
+    return _ESCAPE_RE.sub(repl, raw)
+
+
+def blank_strip_markers(text: str) -> str:
+    """python-hcl2's grammar has no strip markers in ``${~ x ~}``: blank them to spaces (same length, so
+    positions hold); the parser reads the markers and token text from the original source."""
+    if "${~" not in text and "~}" not in text:
+        return text
+    return _INTERP_STRIP_RE.sub(lambda m: "${ " if m.group() == "${~" else " }", text)
 
 
 def heredoc_body(token: str, trim: bool) -> tuple[str, int]:
