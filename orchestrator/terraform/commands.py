@@ -1,7 +1,7 @@
 """Terraform argv building. Pure: no I/O except the injected ``exists`` check for optional var files.
 
-Contract: :func:`build_argv` returns ``[terraform, command, *extra_arguments, *user_args, *tgo_flags]``
-in Terragrunt's order; tgo only adds ``-input=false`` / ``-auto-approve`` / ``-out=`` when the user did
+Contract: :func:`build_argv` returns ``[terraform, command, *extra_arguments, *tgo_flags, *user_args]``
+(flags before the user's positional arguments); tgo only adds ``-input=false`` / ``-auto-approve`` / ``-out=`` when the user did
 not already pass them. Nothing here raises.
 """
 
@@ -94,15 +94,17 @@ def build_argv(
 ) -> list[str]:
     """The full argv. ``multi`` (run-all) adds ``-input=false`` and, for apply/destroy,
     ``-auto-approve``; ``plan_out`` adds ``-out=`` to a plan that has none."""
-    argv = [terraform, command.name, *extra.args, *command.args]
-    given = argv[2:]
+    given = [*extra.args, *command.args]
+    ours: list[str] = []
     if multi and command.name in INPUT_COMMANDS and not _has_flag(given, "-input"):
-        argv.append("-input=false")
+        ours.append("-input=false")
     if multi and command.name in APPROVE_COMMANDS and not _has_flag(given, "-auto-approve"):
-        argv.append("-auto-approve")
+        ours.append("-auto-approve")
     if plan_out is not None and command.name == "plan" and command.plan_out is None:
-        argv.append(f"-out={plan_out}")
-    return argv
+        ours.append(f"-out={plan_out}")
+    # tgo's flags go before the user's arguments: terraform stops reading flags at the first
+    # positional argument (`apply plan.tfplan`, `import ADDR ID`).
+    return [terraform, command.name, *extra.args, *ours, *command.args]
 
 
 def init_argv(terraform: str, backend_config: Mapping[str, Any] | None, extra: ExtraArgs) -> list[str]:

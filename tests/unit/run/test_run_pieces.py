@@ -99,6 +99,12 @@ def test_run_all_adds_input_false_and_auto_approve_once() -> None:
     ) == ["tf", "apply"]
 
 
+def test_tgo_flags_go_before_positional_arguments() -> None:
+    extra = extra_arguments(ModuleConfig(path=Path("/m"), config_file=Path("/m/t")), "apply", lambda _: False)
+    argv = build_argv("tf", TfCommand("apply", ("saved.tfplan",)), extra, multi=True)
+    assert argv == ["tf", "apply", "-input=false", "-auto-approve", "saved.tfplan"]
+
+
 def test_plan_out_and_extra_arguments_order(tmp_path: Path) -> None:
     c = cfg(
         tmp_path,
@@ -124,9 +130,9 @@ def test_plan_out_and_extra_arguments_order(tmp_path: Path) -> None:
         "-lock-timeout=20m",
         "-var-file=a.tfvars",
         "-var-file=here.tfvars",
-        "-refresh=false",
         "-input=false",
         "-out=/o/p.tfplan",
+        "-refresh=false",
     ]
     assert extra_arguments(c, "apply", lambda _: True).args == ()
 
