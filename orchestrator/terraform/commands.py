@@ -1,8 +1,8 @@
 """Terraform argv building. Pure: no I/O except the injected ``exists`` check for optional var files.
 
 Contract: :func:`build_argv` returns ``[terraform, command, *extra_arguments, *tgo_flags, *user_args]``
-(flags before the user's positional arguments); tgo only adds ``-input=false`` / ``-auto-approve`` / ``-out=`` when the user did
-not already pass them. Nothing here raises.
+(flags before the user's positional arguments); tgo only adds ``-input=false`` / ``-auto-approve`` /
+``-out=`` when the user did not already pass them. Nothing here raises.
 """
 
 from __future__ import annotations
