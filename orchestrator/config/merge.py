@@ -55,7 +55,7 @@ def _merge_terraform(parent: Raw, child: Raw, deep: bool) -> Raw:
         if key in NAMED_TERRAFORM_LISTS and key in parent:
             out[key] = merge_named(parent[key], value)
         elif deep and key in ("include_in_copy", "exclude_from_copy") and key in parent:
-            out[key] = [*parent[key], *value]
+            out[key] = [*value, *parent[key]]
         else:
             out[key] = value
     return out
@@ -68,9 +68,7 @@ def _merge_errors(parent: Raw, child: Raw) -> Raw:
     return out
 
 
-def _merge_dependencies(parent: Raw, child: Raw, deep: bool) -> Raw:
-    if not deep:
-        return child
+def _merge_dependencies(parent: Raw, child: Raw) -> Raw:
     paths = [*parent.get("paths", []), *child.get("paths", [])]
     return {**parent, **child, "paths": list(dict.fromkeys(paths))}
 
@@ -87,6 +85,8 @@ def merge_configs(parent: Raw, child: Raw, strategy: str) -> Raw:
         return dict(child)
     deep = strategy == "deep"
     out = {k: v for k, v in parent.items() if k != "locals"}
+    if "locals" in child:
+        out["locals"] = child["locals"]
     for key, value in child.items():
         if key not in out:
             out[key] = value
@@ -99,15 +99,15 @@ def merge_configs(parent: Raw, child: Raw, strategy: str) -> Raw:
         elif key == "dependency":
             out[key] = merge_named(out[key], value, _deep_dict if deep else None)
         elif key == "dependencies":
-            out[key] = _merge_dependencies(out[key], value, deep)
+            out[key] = _merge_dependencies(out[key], value)
         elif key == "errors":
             out[key] = _merge_errors(out[key], value)
-        elif key == "remote_state" and deep:
-            out[key] = _deep_dict(out[key], value)
+        elif key == "retryable_errors" and deep and isinstance(out[key], list) and isinstance(value, list):
+            out[key] = [*out[key], *value]
         else:
             out[key] = value
-    if "locals" in child:
-        out["locals"] = child["locals"]
+    if "skip" not in child:
+        out.pop("skip", None)
     return out
 
 

@@ -4,10 +4,15 @@ from orchestrator.config.merge import deep_merge_values, merge_configs
 
 
 def test_shallow_merge_child_wins_and_inputs_merge_by_top_level_key() -> None:
-    parent = {"iam_role": "p", "inputs": {"a": {"x": 1}, "b": 2}, "locals": {"p": 1}, "skip": True}
+    parent = {"iam_role": "p", "inputs": {"a": {"x": 1}, "b": 2}, "locals": {"p": 1}, "prevent_destroy": True}
     child = {"iam_role": "c", "inputs": {"a": {"y": 2}}, "locals": {"c": 1}}
     out = merge_configs(parent, child, "shallow")
-    assert out == {"iam_role": "c", "inputs": {"a": {"y": 2}, "b": 2}, "locals": {"c": 1}, "skip": True}
+    assert out == {"iam_role": "c", "inputs": {"a": {"y": 2}, "b": 2}, "locals": {"c": 1}, "prevent_destroy": True}
+
+
+def test_skip_is_never_inherited() -> None:
+    assert "skip" not in merge_configs({"skip": True}, {}, "shallow")
+    assert merge_configs({"skip": True}, {"skip": False}, "deep")["skip"] is False
 
 
 def test_locals_are_never_merged() -> None:
@@ -22,9 +27,9 @@ def test_deep_merge_maps_recursive_lists_concatenated() -> None:
     assert out["dependencies"] == {"paths": ["/a", "/b"]}
 
 
-def test_shallow_dependencies_replaced() -> None:
+def test_dependencies_paths_concatenated_even_when_shallow() -> None:
     out = merge_configs({"dependencies": {"paths": ["/a"]}}, {"dependencies": {"paths": ["/b"]}}, "shallow")
-    assert out["dependencies"] == {"paths": ["/b"]}
+    assert out["dependencies"] == {"paths": ["/a", "/b"]}
 
 
 def test_dependency_blocks_by_name_shallow_replaces_deep_merges() -> None:
@@ -61,12 +66,16 @@ def test_generate_blocks_by_name() -> None:
     assert out == [{"name": "provider", "contents": "c"}, {"name": "versions", "contents": "v"}]
 
 
-def test_deep_remote_state_config_merged() -> None:
+def test_remote_state_replaced_even_when_deep() -> None:
     parent = {"remote_state": {"backend": "s3", "config": {"bucket": "b", "key": "k"}}}
-    child = {"remote_state": {"config": {"key": "k2"}}}
-    out = merge_configs(parent, child, "deep")["remote_state"]
-    assert out == {"backend": "s3", "config": {"bucket": "b", "key": "k2"}}
-    assert merge_configs(parent, child, "shallow")["remote_state"] == {"config": {"key": "k2"}}
+    child = {"remote_state": {"backend": "s3", "config": {"key": "k2"}}}
+    for strategy in ("deep", "shallow"):
+        assert merge_configs(parent, child, strategy)["remote_state"] == child["remote_state"]
+
+
+def test_deep_concatenates_legacy_retryable_errors() -> None:
+    out = merge_configs({"retryable_errors": ["a"]}, {"retryable_errors": ["b"]}, "deep")
+    assert out["retryable_errors"] == ["a", "b"]
 
 
 def test_deep_merge_values_scalars_child_wins_type_change() -> None:
