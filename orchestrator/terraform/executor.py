@@ -127,8 +127,13 @@ class ModuleExecutor:
         plan_file = (req.plan_out if cmd.plan_out is None else work.path / cmd.plan_out) if cmd.name == "plan" else None
         if plan_file is not None:
             plan_file.parent.mkdir(parents=True, exist_ok=True)
-        argv = build_argv(tf, cmd, extra, multi=req.multi, plan_out=req.plan_out)
+        if cmd.name == "init":  # an explicit init still gets the backend settings
+            argv = [*init_argv(tf, work.backend_config, extra), *cmd.args]
+        else:
+            argv = build_argv(tf, cmd, extra, multi=req.multi, plan_out=req.plan_out)
         result = self._attempts(cfg, argv, work=work, env=env, out=out, req=req)
+        if cmd.name == "init" and result.status == "succeeded":
+            work.mark_initialised()
         result = replace(
             result,
             working_dir=work.path,

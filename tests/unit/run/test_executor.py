@@ -111,3 +111,13 @@ def test_failure_without_retry_is_a_value_with_stderr_and_hooks(tmp_path: Path) 
     assert res.reason == "terraform plan exited with 1"
     assert res.stderr_tail == ("Error: flaky thing happened",)
     assert marker.read_text() == "ran\n"
+
+
+def test_explicit_init_gets_backend_config_and_marks_the_dir(tmp_path: Path) -> None:
+    ex, log, _ = setup(tmp_path)
+    cfg = module(tmp_path, remote_state={"backend": "s3", "config": {"bucket": "b"}})
+    out = RunOutput(Console(out=open(os.devnull, "w"), color=False), tmp_path / "logs").module("mod")  # noqa: SIM115
+    assert ex.run(cfg, ExecRequest(TfCommand("init", ("-upgrade",))), out).status == "succeeded"
+    ex.run(cfg, ExecRequest(TfCommand("validate")), out)
+    calls = [c.split(" |")[0] for c in log.read_text().splitlines()]
+    assert calls == ["init -input=false -backend-config=bucket=b -upgrade", "validate"]
