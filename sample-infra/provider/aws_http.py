@@ -60,23 +60,22 @@ class AwsHttp:
             return url.rstrip("/")
         return f"https://{service}.{self.region}.amazonaws.com"
 
-    def request(
-        self, service: str, method: str, path: str, body: bytes = b"", headers: Mapping[str, str] | None = None
-    ) -> Response:
-        base = urllib.parse.urlsplit(self.endpoint(service))
-        canonical_uri = urllib.parse.quote(base.path.rstrip("/") + path, safe="/-_.~")
-        now = dt.datetime.now(dt.UTC)
+    def sign(
+        self, service: str, method: str, url: str, body: bytes, headers: Mapping[str, str], now: dt.datetime
+    ) -> dict[str, str]:
+        """The headers to send for ``method url`` (``url`` already percent-encoded): SigV4, with
+        ``x-amz-content-sha256`` (required by S3) and the session token when there is one. Pure."""
+        parts = urllib.parse.urlsplit(url)
         amz_date, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
         payload = _sha256(body)
-        hdrs = {"host": base.netloc, "x-amz-date": amz_date, "x-amz-content-sha256": payload}
-        hdrs.update({k.lower(): v for k, v in (headers or {}).items()})
+        hdrs = {"host": parts.netloc, "x-amz-date": amz_date, "x-amz-content-sha256": payload}
+        hdrs.update({k.lower(): v for k, v in headers.items()})
         token = self.environ.get("AWS_SESSION_TOKEN")
         if token:
             hdrs["x-amz-security-token"] = token
         signed = ";".join(sorted(hdrs))
-        canonical = "\n".join(
-            [method, canonical_uri, "", *(f"{k}:{hdrs[k].strip()}" for k in sorted(hdrs)), "", signed, payload]
-        )
+        canonical_headers = "".join(f"{k}:{' '.join(hdrs[k].split())}\n" for k in sorted(hdrs))
+        canonical = "\n".join([method, parts.path or "/", parts.query, canonical_headers, signed, payload])
         scope = f"{day}/{self.region}/{service}/aws4_request"
         to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, _sha256(canonical.encode())])
         secret = self.environ.get("AWS_SECRET_ACCESS_KEY", "")
@@ -86,8 +85,15 @@ class AwsHttp:
         hdrs["authorization"] = (
             f"AWS4-HMAC-SHA256 Credential={access}/{scope}, SignedHeaders={signed}, Signature={signature}"
         )
-        del hdrs["host"]
-        url = f"{base.scheme}://{base.netloc}{canonical_uri}"
+        return hdrs
+
+    def request(
+        self, service: str, method: str, path: str, body: bytes = b"", headers: Mapping[str, str] | None = None
+    ) -> Response:
+        base = urllib.parse.urlsplit(self.endpoint(service))
+        url = f"{base.scheme}://{base.netloc}" + urllib.parse.quote(base.path.rstrip("/") + path, safe="/-_.~")
+        hdrs = self.sign(service, method, url, body, headers or {}, dt.datetime.now(dt.UTC))
+        del hdrs["host"]  # urllib sends it
         req = urllib.request.Request(url, data=body if method in {"PUT", "POST"} else None, method=method, headers=hdrs)
         try:
             with urllib.request.urlopen(req, timeout=TIMEOUT_S) as resp:
