@@ -119,9 +119,15 @@ def _fetch(source: Source, dest: Path, env: Mapping[str, str], pos: Pos) -> Path
 
 
 def _copy_module_files(module_dir: Path, workdir: Path) -> None:
+    """The module directory's own files (and subdirectories) over the source, as Terragrunt does;
+    hidden entries and caches stay behind."""
     for item in module_dir.iterdir():
-        if item.is_file() and not item.name.startswith("."):
+        if item.name.startswith(".") or item.name in {"terraform.tfstate", "terraform.tfstate.backup"}:
+            continue
+        if item.is_file():
             shutil.copy2(item, workdir / item.name)
+        elif item.is_dir() and not workdir.resolve().is_relative_to(item.resolve()):  # not the cache itself
+            shutil.copytree(item, workdir / item.name, ignore=_SKIP_COPY, dirs_exist_ok=True)
 
 
 def render_generate(block: GenerateBlock) -> str:

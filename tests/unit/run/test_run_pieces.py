@@ -275,6 +275,8 @@ def test_prepare_copies_source_subdir_and_writes_generated_files(tmp_path: Path)
     live.mkdir()
     (live / "terragrunt.hcl").write_text("")
     (live / "extra.tfvars").write_text("a = 1\n")
+    (live / "templates").mkdir()
+    (live / "templates" / "t.tpl").write_text("x")
     c = ModuleConfig(
         path=live,
         config_file=live / "terragrunt.hcl",
@@ -287,6 +289,7 @@ def test_prepare_copies_source_subdir_and_writes_generated_files(tmp_path: Path)
     work = prepare(c, {})
     assert work.path.parent.parent == live / ".terragrunt-cache" and work.path.name == "vpc"
     assert (work.path / "main.tf").read_text() == "# vpc\n" and (work.path / "extra.tfvars").exists()
+    assert (work.path / "templates" / "t.tpl").exists() and not (work.path / ".terragrunt-cache").exists()
     assert (work.path / "provider.tf").read_text() == f"# {SIGNATURE}\n# provider\n"
     assert 'bucket = "b"' in (work.path / "backend.tf").read_text() and work.backend_config is None
     assert work.needs_init()
