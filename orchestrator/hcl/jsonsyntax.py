@@ -3,12 +3,14 @@
 Top-level keys are attributes except those named in ``block_types`` (name -> number of labels; a dotted
 name such as ``terraform.before_hook`` applies inside that block). Labels are nested object keys; a list
 of objects gives several blocks. Strings holding ``${`` or ``%{`` are parsed as templates by the
-template parser handed in (the parser's, so this module needs no lark). Positions carry the file with
-line 0: ``json`` gives no positions for values.
+template parser handed in (the parser's, so this module needs no lark). Each node is placed at the
+object key it sits under.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable, Mapping
 
 from orchestrator.errors import HclSyntaxError, Pos
@@ -41,53 +43,84 @@ DEFAULT_JSON_BLOCK_TYPES: Mapping[str, int] = {
 
 
 class JsonConverter:
-    """HCL's JSON syntax. Positions are the file with line 0 (JSON values carry no positions)."""
+    """HCL's JSON syntax. JSON values carry no positions, so every node gets the position of the object
+    key it sits under: keys are found in the source in document order, which is the order this converter
+    visits them (dicts keep the document's order). Not thread-safe: one converter per document."""
 
-    def __init__(self, file: str, block_types: Mapping[str, int], parse_template: TemplateParser) -> None:
+    def __init__(
+        self, file: str, block_types: Mapping[str, int], parse_template: TemplateParser, text: str = ""
+    ) -> None:
         self.file = file
         self.parse_template = parse_template
-        self.pos = Pos(file, 0, 0)
         self.block_types = block_types
+        self.text = text
+        self.cursor = 0
+        self.line = 1
+        self.line_start = 0
+        self.last = Pos(file, 1, 1)
 
-    def body(self, obj: object, path: str) -> ast.Body:
+    def key_pos(self, key: str) -> Pos:
+        m = re.compile(re.escape(json.dumps(key, ensure_ascii=False)) + r"\s*:").search(self.text, self.cursor)
+        if m is None:
+            return self.last  # an escaped spelling of the key: keep the previous position
+        start = m.start()
+        newlines = self.text.count("\n", self.cursor, start)
+        if newlines:
+            self.line += newlines
+            self.line_start = self.text.rfind("\n", 0, start) + 1
+        self.cursor = m.end()
+        self.last = Pos(self.file, self.line, start - self.line_start + 1)
+        return self.last
+
+    def body(self, obj: object, path: str, pos: Pos) -> ast.Body:
         if not isinstance(obj, dict):
-            raise HclSyntaxError(f"{path or 'the document'} must be a JSON object", pos=self.pos)
+            raise HclSyntaxError(f"{path or 'the document'} must be a JSON object", pos=pos)
         attributes: dict[str, ast.Attribute] = {}
         blocks: list[ast.Block] = []
         for key, value in obj.items():
+            kpos = self.key_pos(key)
             if key == "//":
-                continue  # HCL JSON comment
+                self.expr(value, kpos)  # HCL JSON comment: visited only to keep key positions in step
+                continue
             nlabels = self.block_types.get(f"{path}.{key}" if path else key)
             if nlabels is None:
-                attributes[key] = ast.Attribute(key, self.expr(value), self.pos)
+                attributes[key] = ast.Attribute(key, self.expr(value, kpos), kpos)
             else:
-                blocks.extend(self.blocks(key, value, nlabels, (), f"{path}.{key}" if path else key))
-        return ast.Body(attributes, tuple(blocks), self.pos)
+                blocks.extend(self.blocks(key, value, nlabels, (), f"{path}.{key}" if path else key, kpos))
+        return ast.Body(attributes, tuple(blocks), pos)
 
-    def blocks(self, btype: str, value: object, nlabels: int, labels: tuple[str, ...], path: str) -> list[ast.Block]:
+    def blocks(  # noqa: PLR0917 - recursive helper carrying the block being assembled
+        self, btype: str, value: object, nlabels: int, labels: tuple[str, ...], path: str, pos: Pos
+    ) -> list[ast.Block]:
         if isinstance(value, list):
-            return [b for item in value for b in self.blocks(btype, item, nlabels, labels, path)]
+            return [b for item in value for b in self.blocks(btype, item, nlabels, labels, path, pos)]
         if len(labels) < nlabels:
             if not isinstance(value, dict):
-                raise HclSyntaxError(f"block '{btype}' needs {nlabels} label(s) as nested object keys", pos=self.pos)
-            return [b for k, v in value.items() for b in self.blocks(btype, v, nlabels, (*labels, k), path)]
-        return [ast.Block(btype, labels, self.body(value, path), self.pos)]
+                raise HclSyntaxError(f"block '{btype}' needs {nlabels} label(s) as nested object keys", pos=pos)
+            out: list[ast.Block] = []
+            for k, v in value.items():
+                out.extend(self.blocks(btype, v, nlabels, (*labels, k), path, self.key_pos(k)))
+            return out
+        return [ast.Block(btype, labels, self.body(value, path, pos), pos)]
 
-    def expr(self, value: object) -> ast.Expr:
+    def expr(self, value: object, pos: Pos) -> ast.Expr:
         if isinstance(value, str):
             if "${" in value or "%{" in value:
-                return self.parse_template(value, self.file, 0, 0)
-            return ast.Literal(value, self.pos)
+                return self.parse_template(value, self.file, pos.line, pos.col)
+            return ast.Literal(value, pos)
         if isinstance(value, list):
-            return ast.TupleExpr(tuple(self.expr(v) for v in value), self.pos)
+            return ast.TupleExpr(tuple(self.expr(v, pos) for v in value), pos)
         if isinstance(value, dict):
-            items = tuple((self.key(k), self.expr(v)) for k, v in value.items())
-            return ast.ObjectExpr(items, self.pos)
+            items = []
+            for k, v in value.items():
+                kpos = self.key_pos(k)
+                items.append((self.key(k, kpos), self.expr(v, kpos)))
+            return ast.ObjectExpr(tuple(items), pos)
         if isinstance(value, float) and value.is_integer():
-            return ast.Literal(int(value), self.pos)
-        return ast.Literal(value, self.pos)
+            return ast.Literal(int(value), pos)
+        return ast.Literal(value, pos)
 
-    def key(self, key: str) -> ast.Expr:
+    def key(self, key: str, pos: Pos) -> ast.Expr:
         if "${" in key:
-            return self.parse_template(key, self.file, 0, 0)
-        return ast.Literal(key, self.pos)
+            return self.parse_template(key, self.file, pos.line, pos.col)
+        return ast.Literal(key, pos)

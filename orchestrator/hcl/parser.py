@@ -438,4 +438,4 @@ def parse_json_text(text: str, filename: str, block_types: Mapping[str, int] = D
         raise HclSyntaxError(f"invalid JSON: {exc.msg}", pos=Pos(filename, exc.lineno, exc.colno)) from None
     except RecursionError:
         raise HclSyntaxError("JSON nested too deeply", pos=Pos(filename, 1, 1)) from None
-    return JsonConverter(filename, block_types, parse_template).body(obj, "")
+    return JsonConverter(filename, block_types, parse_template, text).body(obj, "", Pos(filename, 1, 1))

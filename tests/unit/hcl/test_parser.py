@@ -255,6 +255,17 @@ def test_json_syntax_blocks_attributes_and_templates() -> None:
     assert isinstance(mock, ast.ObjectExpr)
 
 
+def test_json_syntax_positions_are_those_of_the_keys() -> None:
+    text = '{\n  "locals": {\n    "a": 1,\n    "b": {"c": "${local.a}"}\n  },\n  "inputs": {"x": [1]}\n}\n'
+    body = parse_json_text(text, "t.json")
+    locals_block = body.blocks[0]
+    assert locals_block.pos == Pos("t.json", 2, 3)
+    assert locals_block.body.attributes["a"].pos == Pos("t.json", 3, 5)
+    inner = locals_block.body.attributes["b"].expr
+    assert isinstance(inner, ast.ObjectExpr) and inner.items[0][0].pos == Pos("t.json", 4, 11)
+    assert body.attributes["inputs"].pos == Pos("t.json", 6, 3)
+
+
 def test_json_syntax_custom_block_types_and_errors() -> None:
     body = parse_json_text('{"thing": {"a": {"b": {"x": 1}}}}', "f.json", block_types={"thing": 2})
     assert body.blocks[0].labels == ("a", "b")
