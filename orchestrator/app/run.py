@@ -181,7 +181,8 @@ class _ModuleRunner:
                 (self.plans / f"{display.replace('/', '__')}.tfplan").resolve() if command.name == "plan" else None
             )
             single = self.options.single
-            result = self.executor.run(cfg, ExecRequest(command, not single, plan_out, single), out)
+            color = self.runtime.console.color
+            result = self.executor.run(cfg, ExecRequest(command, not single, plan_out, single, color), out)
         except TgoError as err:
             out.note(f"error: {err.format()}")
             result = ModuleRun("failed", reason=err.format())

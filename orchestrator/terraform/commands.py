@@ -19,6 +19,10 @@ from orchestrator.hcl.values import contains_unknown, to_jsonable
 # Commands that read -input; others reject the flag.
 INPUT_COMMANDS = frozenset({"init", "plan", "apply", "destroy", "import", "refresh"})
 APPROVE_COMMANDS = frozenset({"apply", "destroy"})
+# Commands that accept -no-color (terraform 1.0 and later).
+NO_COLOR_COMMANDS = frozenset(
+    {"init", "plan", "apply", "destroy", "refresh", "output", "show", "validate", "import", "get", "taint", "untaint"}
+)
 # Commands that change or read state and therefore need an initialised working directory.
 NO_INIT_COMMANDS = frozenset({"init", "fmt", "version", "-version", "--version", "help", "-help", "--help"})
 
@@ -91,9 +95,11 @@ def build_argv(
     *,
     multi: bool,
     plan_out: Path | None = None,
+    color: bool = True,
 ) -> list[str]:
     """The full argv. ``multi`` (run-all) adds ``-input=false`` and, for apply/destroy,
-    ``-auto-approve``; ``plan_out`` adds ``-out=`` to a plan that has none."""
+    ``-auto-approve``; ``plan_out`` adds ``-out=`` to a plan that has none; ``color=False`` (no
+    colour terminal, ``NO_COLOR``, CI) adds ``-no-color`` where terraform accepts it."""
     given = [*extra.args, *command.args]
     ours: list[str] = []
     if multi and command.name in INPUT_COMMANDS and not _has_flag(given, "-input"):
@@ -102,14 +108,18 @@ def build_argv(
         ours.append("-auto-approve")
     if plan_out is not None and command.name == "plan" and command.plan_out is None:
         ours.append(f"-out={plan_out}")
+    if not color and command.name in NO_COLOR_COMMANDS and "-no-color" not in given:
+        ours.append("-no-color")
     # tgo's flags go before the user's arguments: terraform stops reading flags at the first
     # positional argument (`apply plan.tfplan`, `import ADDR ID`).
     return [terraform, command.name, *extra.args, *ours, *command.args]
 
 
-def init_argv(terraform: str, backend_config: Mapping[str, Any] | None, extra: ExtraArgs) -> list[str]:
+def init_argv(
+    terraform: str, backend_config: Mapping[str, Any] | None, extra: ExtraArgs, *, color: bool = True
+) -> list[str]:
     """``terraform init -input=false`` plus ``-backend-config`` pairs when the backend is not generated."""
-    argv = [terraform, "init", "-input=false", *extra.args]
+    argv = [terraform, "init", "-input=false", *([] if color else ["-no-color"]), *extra.args]
     for key, value in (backend_config or {}).items():
         text = value if isinstance(value, str) else json.dumps(to_jsonable(value))
         if isinstance(value, bool):

@@ -69,6 +69,7 @@ class ExecRequest:
     multi: bool = True
     plan_out: Path | None = None
     interactive: bool = False
+    color: bool = True
 
 
 @dataclass
@@ -109,7 +110,7 @@ class ModuleExecutor:
         work = prepare(cfg, self.env_for(cfg, ExtraArgs()))
         cmd = req.command
         if cmd.needs_init and work.needs_init():
-            failed = self._init(cfg, tf, work, out)
+            failed = self._init(cfg, tf, work, out, color=req.color)
             if failed is not None:
                 return failed
         extra = extra_arguments(cfg, cmd.name, lambda p: p.is_file())
@@ -128,9 +129,9 @@ class ModuleExecutor:
         if plan_file is not None:
             plan_file.parent.mkdir(parents=True, exist_ok=True)
         if cmd.name == "init":  # an explicit init still gets the backend settings
-            argv = [*init_argv(tf, work.backend_config, extra), *cmd.args]
+            argv = [*init_argv(tf, work.backend_config, extra, color=req.color), *cmd.args]
         else:
-            argv = build_argv(tf, cmd, extra, multi=req.multi, plan_out=req.plan_out)
+            argv = build_argv(tf, cmd, extra, multi=req.multi, plan_out=req.plan_out, color=req.color)
         result = self._attempts(cfg, argv, work=work, env=env, out=out, req=req)
         if cmd.name == "init" and result.status == "succeeded":
             work.mark_initialised()
@@ -144,12 +145,16 @@ class ModuleExecutor:
             result = self._summarise(tf, result, work, env)
         return self._finish(cfg, req, work=work, out=out, env=env, result=result)
 
-    def _init(self, cfg: ModuleConfig, tf: str, work: WorkDir, out: ModuleOutput) -> ModuleRun | None:
+    def _init(self, cfg: ModuleConfig, tf: str, work: WorkDir, out: ModuleOutput, *, color: bool) -> ModuleRun | None:
         extra = extra_arguments(cfg, "init", lambda p: p.is_file())
         env = self.env_for(cfg, extra)  # one process
         out.note("terraform init (working directory not initialised or backend/source changed)")
         code = run_streaming(
-            init_argv(tf, work.backend_config, extra), cwd=work.path, env=env, on_line=out.line, group=self.group
+            init_argv(tf, work.backend_config, extra, color=color),
+            cwd=work.path,
+            env=env,
+            on_line=out.line,
+            group=self.group,
         )
         if code == 0:
             work.mark_initialised()

@@ -105,6 +105,23 @@ def test_tgo_flags_go_before_positional_arguments() -> None:
     assert argv == ["tf", "apply", "-input=false", "-auto-approve", "saved.tfplan"]
 
 
+def test_no_color_only_where_terraform_accepts_it() -> None:
+    extra = extra_arguments(ModuleConfig(path=Path("/m"), config_file=Path("/m/t")), "x", lambda _: False)
+    assert build_argv("tf", TfCommand("output", ("-json",)), extra, multi=True, color=False) == [
+        "tf",
+        "output",
+        "-no-color",
+        "-json",
+    ]
+    assert build_argv("tf", TfCommand("fmt"), extra, multi=True, color=False) == ["tf", "fmt"]
+    assert build_argv("tf", TfCommand("plan", ("-no-color",)), extra, multi=False, color=False) == [
+        "tf",
+        "plan",
+        "-no-color",
+    ]
+    assert init_argv("tf", None, extra, color=False) == ["tf", "init", "-input=false", "-no-color"]
+
+
 def test_plan_out_and_extra_arguments_order(tmp_path: Path) -> None:
     c = cfg(
         tmp_path,
