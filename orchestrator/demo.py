@@ -27,7 +27,7 @@ from typing import Any
 
 from orchestrator.aws.model import AssumeRequest
 from orchestrator.aws.sts import BotoStsClient
-from orchestrator.process import run_streaming
+from orchestrator.process import ProcessGroup, forward_interrupts, run_streaming
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "sample-infra"
@@ -90,6 +90,12 @@ class Sandbox:
     endpoint: str
     tf_path: str = field(default_factory=terraform_binary)
     env: dict[str, str] = field(default_factory=dict)
+    group: ProcessGroup = field(default_factory=ProcessGroup)
+    """Children of the demo: Ctrl-C is forwarded to them (tgo then stops terraform and its locks)."""
+
+    @property
+    def interrupted(self) -> bool:
+        return self.group.interrupted
 
     @classmethod
     def create(cls, root: Path, endpoint: str, *, path_env: str | None = None) -> Sandbox:
@@ -163,7 +169,10 @@ class Sandbox:
                 print(line, flush=True)
 
         env = {**self.env, **(extra_env or {})}
-        return run_streaming([sys.executable, "-m", "orchestrator", *args], cwd=cwd, env=env, on_line=on_line)
+        with forward_interrupts(self.group, lambda: None):
+            return run_streaming(
+                [sys.executable, "-m", "orchestrator", *args], cwd=cwd, env=env, on_line=on_line, group=self.group
+            )
 
 
 def _banner(text: str) -> None:
@@ -187,11 +196,14 @@ def run_demo(root: Path, endpoint: str) -> int:
     box.provision()
     live = box.copy_live_tree()
     _banner("tgo run-all apply --non-interactive   (each account's modules under its own role)")
-    if box.tgo("run-all", "apply", "--non-interactive", "--output", "grouped", cwd=live) != 0:
-        return 1
+    if box.tgo("run-all", "apply", "--non-interactive", "--output", "grouped", cwd=live) != 0 or box.interrupted:
+        return 130 if box.interrupted else 1
     _banner("tgo run-all plan --account prod")
-    if box.tgo("run-all", "plan", "--account", "prod", "--output", "grouped", cwd=live) not in (0, 2):
-        return 1
+    if (
+        box.tgo("run-all", "plan", "--account", "prod", "--output", "grouped", cwd=live) not in (0, 2)
+        or box.interrupted
+    ):
+        return 130 if box.interrupted else 1
     where = edit_one_object(box, ACCOUNTS["prod"])
     _banner(f"a console user edited {where}; tgo drift")
     code = box.tgo("drift", "--quiet", "--output-dir", str(root / "drift"), cwd=live, echo=False)
