@@ -98,11 +98,7 @@ class _Evaluator:
                 text = part.value  # type: ignore[union-attr]
                 out.append(text if type(text) is str else self.interp(text, part.pos))
                 continue
-            value = self.eval(part, scope) if t not in (ast.TemplateIf, ast.TemplateFor) else None
-            if t is ast.TemplateIf:
-                value = self.template_if(part, scope)  # type: ignore[arg-type]
-            elif t is ast.TemplateFor:
-                value = self.template_for(part, scope)  # type: ignore[arg-type]
+            value = self.eval(part, scope)  # directives render to strings through the same dispatch
             if value is UNKNOWN:
                 return UNKNOWN
             out.append(self.interp(value, part.pos))
