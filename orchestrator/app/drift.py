@@ -101,6 +101,11 @@ def drift(runtime: Runtime, options: DriftOptions, services: RunServices) -> Dri
     """Run the drift job; see the module doc."""
     now = runtime.clock.now()
     previous = load_previous(options.previous) if options.previous else None
+    if previous is not None and previous.mode != options.mode:
+        runtime.console.error(
+            f"[tgo] warning: --previous was made with --mode {previous.mode}, this run is --mode {options.mode}: "
+            "actions (and so fingerprints) differ between modes, so its drift will look new or resolved"
+        )
     sup_path = options.suppressions or options.working_dir / DEFAULT_FILE
     suppressions = load_suppressions(sup_path, now.date(), required=options.suppressions is not None)
     accounts = known_accounts(options.working_dir, options.convention)
