@@ -91,3 +91,25 @@ def test_single_module_mode_keeps_stdout_for_terraform(tmp_path: Path) -> None:
     mod.close()
     assert out.getvalue() == '{"v": 1}\n'
     assert "[tgo] terraform init" in err.getvalue() and "[tgo] .: succeeded" in err.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run-all"], "missing terraform command"),
+        (["run-all", "plan", "--output", "fancy"], "--output must be stream or grouped"),
+        (["run-all", "plan", "--parallelism", "many"], "--parallelism expects a number"),
+        (["run-all", "plan", "--parallelism"], "--parallelism needs a value"),
+    ],
+)
+def test_usage_errors_exit_64_with_a_message(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orchestrator.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 64
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
