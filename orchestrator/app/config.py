@@ -18,6 +18,9 @@ from orchestrator.graph import StackGraph
 from orchestrator.hcl.values import to_jsonable
 from orchestrator.runtime import Runtime
 
+# validate and render --all are read-only and single-threaded: both cores evaluate modules.
+EVAL_WORKERS = 2
+
 
 @dataclass(frozen=True)
 class ConfigOptions:
@@ -77,7 +80,7 @@ def _modules(runtime: Runtime, opts: ConfigOptions) -> list[Path]:
 def render_all(runtime: Runtime, opts: ConfigOptions) -> dict[str, Any]:
     """``{"<module path relative to the working dir>": rendered config}`` for the whole tree."""
     modules = _modules(runtime, opts)
-    tree = make_loader(runtime, opts).load_tree(modules)
+    tree = make_loader(runtime, opts).load_tree(modules, workers=EVAL_WORKERS)
     if tree.errors:
         raise ConfigErrors.collect(tree.errors)
     out: dict[str, Any] = {}
@@ -90,7 +93,7 @@ def render_all(runtime: Runtime, opts: ConfigOptions) -> dict[str, Any]:
 def validate_tree(runtime: Runtime, opts: ConfigOptions) -> ValidateResult:
     """Load every module and check the dependency graph; every problem goes into ``errors``."""
     modules = _modules(runtime, opts)
-    tree = make_loader(runtime, opts).load_tree(modules)
+    tree = make_loader(runtime, opts).load_tree(modules, workers=EVAL_WORKERS)
     errors = list(tree.errors)
     # Modules whose dependencies failed to load are left out of the graph check: their problem
     # is already reported, and a "holds no module" error on top would only add noise.

@@ -25,6 +25,7 @@ from orchestrator.config.evaluation import Evaluated, FileEvaluation
 from orchestrator.config.files import FileStore
 from orchestrator.config.fscache import FsCache
 from orchestrator.config.models import ModuleConfig
+from orchestrator.config.parallel import evaluate_in_children
 from orchestrator.config.parsecache import ParseCache
 from orchestrator.config.render import render_form
 from orchestrator.config.validate import to_model
@@ -39,6 +40,7 @@ AwsIdentity = Callable[[str | None], Mapping[str, str]]
 RoleEnv = Callable[[str | None], Mapping[str, str | None]]
 ORIGINAL_DIR_FUNCTIONS = frozenset({"get_original_terragrunt_dir"})
 PARENT_LEVELS = 3
+MIN_PARALLEL_MODULES = 64
 
 
 @dataclass
@@ -185,37 +187,65 @@ class ConfigLoader:
         return config, render_form(ev.raw)
 
     def load_tree(
-        self, module_dirs: Sequence[Path], *, command: str | None = None, prefetch: bool = True
+        self, module_dirs: Sequence[Path], *, command: str | None = None, prefetch: bool = True, workers: int = 1
     ) -> TreeResult:
-        """Every module of ``module_dirs`` plus the dependencies they name; ALL errors collected."""
+        """Every module of ``module_dirs`` plus the dependencies they name; ALL errors collected.
+
+        ``workers > 1`` evaluates the modules in that many forked processes (see
+        :mod:`orchestrator.config.parallel`); only for single-threaded, read-only callers, and only
+        used when the loader has no AWS callbacks. Results are the same either way.
+        """
         dirs = [self.fs.resolve(d) for d in module_dirs]
-        requested = set(dirs)
+        parallel = workers > 1 and len(dirs) >= MIN_PARALLEL_MODULES and self._aws_identity is None
+        parallel = parallel and self._role_env is None
         if prefetch and dirs:
-            self.files.prefetch(self._tree_files(dirs))
+            self.files.prefetch(self._tree_files(dirs), load_cached=not parallel)
         result = TreeResult()
         seen_errors: set[str] = set()
-        todo = list(dirs)
+        requested = set(dirs)
         done: set[Path] = set()
+        todo = list(dirs)
+        if parallel:
+            outcomes = evaluate_in_children(lambda m: self.evaluate_module(m, command=command), dirs, workers)
+            for module, config, rendered, error in outcomes or []:
+                done.add(module)
+                self._record(result, seen_errors, module, config=config, rendered=rendered, error=error)
         while todo:
             module = todo.pop(0)
-            if module in done:
-                continue
-            done.add(module)
-            try:
-                config, rendered = self.evaluate_module(module, command=command)
-            except TgoError as err:
-                for e in err.errors if isinstance(err, ConfigErrors) else [err]:
-                    if e.format() not in seen_errors:
-                        seen_errors.add(e.format())
-                        result.errors.append(e)
-                continue
-            result.configs[module] = config
-            result.rendered[module] = rendered
-            for dep in config.dependency_paths:
+            if module not in done:
+                done.add(module)
+                try:
+                    config, rendered = self.evaluate_module(module, command=command)
+                except TgoError as err:
+                    self._record(result, seen_errors, module, config=None, rendered=None, error=err)
+                    continue
+                self._record(result, seen_errors, module, config=config, rendered=rendered, error=None)
+            loaded = result.configs.get(module)
+            for dep in loaded.dependency_paths if loaded else ():
                 if dep not in done and dep not in requested:
                     result.external.add(dep)
                     todo.append(dep)
         return result
+
+    @staticmethod
+    def _record(
+        result: TreeResult,
+        seen: set[str],
+        module: Path,
+        *,
+        config: ModuleConfig | None,
+        rendered: dict[str, Any] | None,
+        error: TgoError | None,
+    ) -> None:
+        if error is not None:
+            for e in error.errors if isinstance(error, ConfigErrors) else [error]:
+                if e.format() not in seen:
+                    seen.add(e.format())
+                    result.errors.append(e)
+            return
+        assert config is not None and rendered is not None
+        result.configs[module] = config
+        result.rendered[module] = rendered
 
     # services ------------------------------------------------------------------------------------
     def _tree_files(self, dirs: list[Path]) -> list[Path]:

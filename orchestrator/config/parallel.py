@@ -1,0 +1,84 @@
+"""Evaluating many modules on several cores: forked children share the loader's memos as of the
+fork (parsed files, evaluated includes) and send back validated configs and errors.
+
+Only for the read-only commands (``validate``, ``render --all``): the caller must be
+single-threaded, and the loader must not call back into AWS (children would not share its
+credential cache). Anything going wrong with the children (cannot fork, a child dies) is reported as
+None so the caller falls back to evaluating in-process; a config error is a result, not a failure.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from orchestrator import errors as errors_mod
+from orchestrator.errors import ConfigErrors, Pos, TgoError
+
+log = logging.getLogger(__name__)
+
+Result = tuple[Path, Any, Any, TgoError | None]  # (module, ModuleConfig | None, rendered | None, error)
+Evaluate = Callable[[Path], tuple[Any, Any]]
+
+
+def error_to_wire(err: TgoError) -> tuple[Any, ...]:
+    """A picklable form of ``err`` (exceptions with keyword-only fields do not pickle faithfully)."""
+    if isinstance(err, ConfigErrors):
+        return ("ConfigErrors", [error_to_wire(e) for e in err.errors])
+    pos = (err.pos.file, err.pos.line, err.pos.col) if err.pos else None
+    return (type(err).__name__, err.message, pos, err.attr, err.hint)
+
+
+def error_from_wire(wire: tuple[Any, ...]) -> TgoError:
+    if wire[0] == "ConfigErrors":
+        return ConfigErrors([error_from_wire(w) for w in wire[1]])
+    name, message, pos, attr, hint = wire
+    cls = getattr(errors_mod, name, None)
+    if not (isinstance(cls, type) and issubclass(cls, TgoError)):
+        cls = TgoError
+    return cls(message, pos=Pos(*pos) if pos else None, attr=attr, hint=hint)
+
+
+def _child(evaluate: Evaluate, modules: Sequence[Path], conn: Connection) -> None:
+    out: list[tuple[Path, Any, Any, Any]] = []
+    for module in modules:
+        try:
+            config, rendered = evaluate(module)
+            out.append((module, config, rendered, None))
+        except TgoError as err:
+            out.append((module, None, None, error_to_wire(err)))
+    conn.send(out)
+    conn.close()
+
+
+def evaluate_in_children(evaluate: Evaluate, modules: Sequence[Path], workers: int) -> list[Result] | None:
+    """``evaluate`` every module in ``workers`` forked children; None if that was not possible."""
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:  # pragma: no cover - platforms without fork
+        return None
+    size = -(-len(modules) // workers)
+    chunks = [modules[i : i + size] for i in range(0, len(modules), size)]
+    running = []
+    try:
+        for chunk in chunks:
+            receive, send = context.Pipe(duplex=False)
+            proc = context.Process(target=_child, args=(evaluate, chunk, send), daemon=True)
+            proc.start()
+            send.close()
+            running.append((proc, receive))
+        results: list[Result] = []
+        for proc, receive in running:
+            for module, config, rendered, wire in receive.recv():
+                results.append((module, config, rendered, error_from_wire(wire) if wire else None))
+            proc.join()
+        return results
+    except (OSError, EOFError) as exc:
+        log.debug("parallel evaluation unavailable (%s); evaluating in-process", exc)
+        for proc, _ in running:
+            proc.kill()
+        return None
