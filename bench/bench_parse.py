@@ -88,7 +88,8 @@ def main() -> None:
         print(f"load average before: {os.getloadavg()[0]:.1f} (figures are only comparable on an idle machine)")
         floor, floor_cpu = floor_parse(files)
         print(
-            f"floor  hcl2.parses() single core : {floor:7.2f} s wall {floor_cpu:7.2f} s cpu ({1000 * floor / len(files):.1f} ms/file)"
+            f"floor  hcl2.parses() single core : {floor:7.2f} s wall {floor_cpu:7.2f} s cpu "
+            f"({1000 * floor / len(files):.1f} ms/file)"
         )
         cache = Path(tmp) / "cache"
         cold, cold_cpu = cli_validate(tree, cache)
