@@ -205,3 +205,19 @@ def test_bad_function_argument_names_position(write_tree: WriteTree, loader: Con
         _inputs(write_tree, loader, "  a = get_env(1, 2, 3)")
     assert info.value.format().startswith("m/terragrunt.hcl:2:7: inputs:")
     assert "get_env() takes 1 to 2 argument(s), got 3" in info.value.format()
+
+
+def test_read_config_memo_respects_original_dir(write_tree: WriteTree, loader: ConfigLoader) -> None:
+    module = (
+        'locals {\n  s = read_terragrunt_config("../shared.hcl")\n}\n'
+        "inputs = { o = local.s.locals.o, c = local.s.locals.c }\n"
+    )
+    root = write_tree(
+        {
+            "shared.hcl": 'locals {\n  o = basename(get_original_terragrunt_dir())\n  c = "const"\n}\n',
+            "a/terragrunt.hcl": module,
+            "b/terragrunt.hcl": module,
+        }
+    )
+    assert loader.load_module(root / "a").inputs == {"o": "a", "c": "const"}
+    assert loader.load_module(root / "b").inputs == {"o": "b", "c": "const"}
