@@ -323,8 +323,13 @@ def _module_result(selection: Selection, path: Path, outcome: Outcome[Path, _Don
         bug=outcome.bug,
     )
     if outcome.status is Status.SKIPPED:
-        cause = selection.display(outcome.skipped_because) if outcome.skipped_because else "?"
-        return base.model_copy(update={"reason": f"skipped: dependency {cause} failed", "skipped_because": cause})
+        failed = outcome.skipped_because
+        cause = selection.display(failed) if failed is not None else "?"
+        related = selection.graph.transitive_dependencies([path]) | selection.graph.transitive_dependents([path])
+        reason = (
+            f"skipped: dependency {cause} failed" if failed in related else f"skipped: --fail-fast after {cause} failed"
+        )
+        return base.model_copy(update={"reason": reason, "skipped_because": cause})
     done = outcome.value
     if done is None:
         reason = f"internal error in tgo: {outcome.error!r}" if outcome.error else "interrupted before start"

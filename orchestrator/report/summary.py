@@ -56,8 +56,8 @@ def summary_lines(report: RunReport) -> list[str]:
         note = ""
         if m.status in {"excluded", "interrupted"} and m.reason:
             note = f"  {m.reason}"
-        elif m.status == "skipped" and m.skipped_because:
-            note = f"  dependency {m.skipped_because} failed"
+        elif m.status == "skipped" and m.reason:
+            note = f"  {m.reason.removeprefix('skipped: ')}"
         elif m.used_mock_outputs:
             note = "  (planned with mock outputs)"
         lines.append(f"{path:<{width}}  {status:<11}  {duration:>7}  {changes}{note}".rstrip())
