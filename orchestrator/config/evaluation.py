@@ -141,41 +141,41 @@ class FileEvaluation:
             if name not in INCLUDE_ATTRIBUTES:
                 hint = did_you_mean(name, INCLUDE_ATTRIBUTES) or "include takes path, expose and merge_strategy"
                 raise ConfigError(f"unknown attribute {name!r}", pos=attr.pos, attr=f"{where}.{name}", hint=hint)
-        attrs = block.body.attributes
-        if "path" not in attrs:
+        if "path" not in block.body.attributes:
             raise ConfigError(
                 "include needs a path",
                 pos=block.pos,
                 attr=f"{where}.path",
                 hint='add path = find_in_parent_folders("root.hcl")',
             )
-        path_value = self._eval_attr(attrs["path"], f"{where}.path", ectx)
-        if not isinstance(path_value, str) or not path_value:
-            raise ConfigError(
-                "must be a non-empty string",
-                pos=attrs["path"].pos,
-                attr=f"{where}.path",
-                hint="give the path of the file to include",
-            )
-        target = Path(path_value)
+        target = self._include_target(block.body.attributes["path"], f"{where}.path", ectx)
+        expose, strategy = self._include_options(block.body.attributes, where, ectx)
+        return IncludeSpec(label, target, expose, strategy, block.pos)
+
+    def _include_target(self, attr: Attribute, where: str, ectx: EvalContext) -> Path:
+        value = self._eval_attr(attr, where, ectx)
+        if not isinstance(value, str) or not value:
+            raise ConfigError("must be a non-empty string", pos=attr.pos, attr=where, hint="give the file to include")
+        target = Path(value)
         target = self.session.fs.resolve(target if target.is_absolute() else self.path.parent / target)
         if not self.session.fs.is_file(target):
             raise ConfigError(
                 f"included file {relpath(target, self.session.cwd)} does not exist",
-                pos=attrs["path"].pos,
-                attr=f"{where}.path",
+                pos=attr.pos,
+                attr=where,
                 hint="fix the path, or create the file",
             )
         if target in self.ctx.chain:
-            chain = " -> ".join(
-                relpath(p, self.session.cwd) for p in (*self.ctx.chain[self.ctx.chain.index(target) :], target)
-            )
+            cycle = (*self.ctx.chain[self.ctx.chain.index(target) :], target)
             raise ConfigError(
-                f"include cycle: {chain}",
-                pos=attrs["path"].pos,
-                attr=f"{where}.path",
+                "include cycle: " + " -> ".join(relpath(p, self.session.cwd) for p in cycle),
+                pos=attr.pos,
+                attr=where,
                 hint="a file may not include itself, directly or not",
             )
+        return target
+
+    def _include_options(self, attrs: Mapping[str, Attribute], where: str, ectx: EvalContext) -> tuple[bool, str]:
         expose = self._eval_attr(attrs["expose"], f"{where}.expose", ectx) if "expose" in attrs else False
         if not isinstance(expose, bool):
             raise ConfigError(
@@ -184,11 +184,9 @@ class FileEvaluation:
                 attr=f"{where}.expose",
                 hint="write expose = true",
             )
-        strategy = (
-            self._eval_attr(attrs["merge_strategy"], f"{where}.merge_strategy", ectx)
-            if "merge_strategy" in attrs
-            else "shallow"
-        )
+        strategy = "shallow"
+        if "merge_strategy" in attrs:
+            strategy = self._eval_attr(attrs["merge_strategy"], f"{where}.merge_strategy", ectx)
         if strategy not in MERGE_STRATEGIES:
             raise ConfigError(
                 f"unknown merge strategy {strategy!r}",
@@ -196,7 +194,7 @@ class FileEvaluation:
                 attr=f"{where}.merge_strategy",
                 hint=(did_you_mean(str(strategy), MERGE_STRATEGIES) or "use no_merge, shallow or deep"),
             )
-        return IncludeSpec(label, target, expose, str(strategy), block.pos)
+        return expose, str(strategy)
 
     def _expose(self, included: list[tuple[IncludeSpec, Evaluated]]) -> None:
         exposed: dict[str, Value] = {}
