@@ -3,7 +3,8 @@ with retries, then (for plans) ``terraform show -json`` of the saved plan.
 
 Contract:
 - :meth:`ModuleExecutor.run` never raises for a failing module: a failed terraform, hook, bad
-  source or unparsable plan is a :class:`ModuleRun` with ``status="failed"`` and a ``reason``.
+  source, unwritable working directory or unparsable plan is a :class:`ModuleRun` with
+  ``status="failed"`` and a ``reason``.
   After the process group was interrupted it returns ``status="interrupted"`` and starts nothing.
 - The child environment is ``base_env`` + extra_arguments ``env_vars`` + inputs as ``TF_VAR_*`` +
   ``credentials_env(cfg)`` (``None`` removes a variable), rebuilt before every process. It is never
@@ -102,6 +103,10 @@ class ModuleExecutor:
         except TgoError as err:
             out.note(f"error: {err.format()}")
             return ModuleRun("failed", reason=err.format(), stderr_tail=tuple(out.stderr_tail()))
+        except OSError as err:  # the working directory could not be prepared (disk, permissions)
+            reason = f"cannot prepare the working directory: {err}"
+            out.note(f"error: {reason}")
+            return ModuleRun("failed", reason=reason, stderr_tail=tuple(out.stderr_tail()))
 
     def _run(self, cfg: ModuleConfig, req: ExecRequest, out: ModuleOutput) -> ModuleRun:
         if self._stopped():
