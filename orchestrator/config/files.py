@@ -98,17 +98,13 @@ class FileStore:
             self._cache.put(content, body)
         return body
 
-    def prefetch(self, paths: Iterable[Path], *, workers: int = 2, load_cached: bool = True) -> None:
-        """Parse the files not yet known (nor in the disk cache) in ``workers`` processes.
-
-        ``load_cached=False`` leaves files that have a cache entry to be decoded lazily (by forked
-        evaluation children, in parallel) instead of decoding them here.
-        """
+    def prefetch(self, paths: Iterable[Path], *, workers: int = 2) -> None:
+        """Parse the files not yet known (nor in the disk cache) in ``workers`` processes."""
         todo = []
         for path in paths:
             if path in self._bodies:
                 continue
-            if self._cache is not None and (self._from_cache(path) if load_cached else self._in_cache(path)):
+            if self._cache is not None and self._from_cache(path):
                 continue
             todo.append(path)
         if len(todo) < MIN_FILES_FOR_POOL or workers < 2:
@@ -125,13 +121,6 @@ class FileStore:
         except (BrokenProcessPool, OSError) as exc:
             # Only an optimisation: whatever was not parsed here is parsed lazily in-process.
             log.debug("parallel parse unavailable (%s); parsing in-process", exc)
-
-    def _in_cache(self, path: Path) -> bool:
-        assert self._cache is not None
-        try:
-            return self._cache.has(path.read_bytes())
-        except OSError:
-            return False
 
     def _from_cache(self, path: Path) -> bool:
         assert self._cache is not None

@@ -199,7 +199,14 @@ class ConfigLoader:
         parallel = workers > 1 and len(dirs) >= MIN_PARALLEL_MODULES and self._aws_identity is None
         parallel = parallel and self._role_env is None
         if prefetch and dirs:
-            self.files.prefetch(self._tree_files(dirs), load_cached=not parallel)
+            files = self._tree_files(dirs)
+            if parallel:
+                # Each module's own file is needed by one child only: it parses (or decodes) it
+                # there, in parallel. Shared files (root.hcl, account.hcl...) are read here, once,
+                # before the fork, so every distinct file is still parsed once.
+                own = {self.fs.module_config(d) for d in dirs}
+                files = [f for f in files if f not in own]
+            self.files.prefetch(files)
         result = TreeResult()
         seen_errors: set[str] = set()
         requested = set(dirs)

@@ -76,10 +76,6 @@ class ParseCache:
             and isinstance(data.get("body"), list)
         )
 
-    def has(self, content: bytes) -> bool:
-        """Whether an entry exists for ``content`` (not whether it is valid: ``get`` decides that)."""
-        return self.entry_path(self.key(content)).is_file()
-
     def put(self, content: bytes, body: Body) -> None:
         self.put_json(self.key(content), body_to_json(body))
 
