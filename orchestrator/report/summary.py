@@ -18,7 +18,10 @@ def _changes(m: ModuleResult) -> str:
     if m.changes is None:
         return ""
     c = m.changes
-    return f"+{c.add} ~{c.change} -{c.destroy}" + ("" if c.has_changes else " (no changes)")
+    counts = f"+{c.add} ~{c.change} -{c.destroy}"
+    if not c.has_changes:
+        return counts + " (no changes)"
+    return counts + (" (outputs only)" if not (c.add or c.change or c.destroy) else "")
 
 
 def _duration(m: ModuleResult) -> str:
