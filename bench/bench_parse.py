@@ -101,17 +101,18 @@ def main() -> None:
         print(f"warm   tgo validate (same cache)  : {warm:7.2f} s wall {warm_cpu:7.2f} s cpu (target < 2 s wall)")
         print(f"load average after: {os.getloadavg()[0]:.1f}")
 
-        counting = loader_for(tree, Path(tmp) / "cache2")
-        counting.load_tree(discover(tree))
-        counts = counting.files.parse_counts
-        print(
-            f"parses per distinct file (cold, in-process): max {max(counts.values())}, "
-            f"{sum(counts.values())} parses for {len(counts)} files read"
-        )
+        for workers in (2, 1):
+            counting = loader_for(tree, Path(tmp) / f"cache-count-{workers}")
+            counting.load_tree(discover(tree), workers=workers)
+            counts = counting.files.parse_counts
+            print(
+                f"parses per distinct file (cold, workers={workers}): max {max(counts.values())}, "
+                f"{sum(counts.values())} parses for {len(counts)} files"
+            )
         edited = modules[len(modules) // 2] / "terragrunt.hcl"
         edited.write_text(edited.read_text() + "\n# edited\n")
-        again = loader_for(tree, Path(tmp) / "cache2")
-        again.load_tree(discover(tree))
+        again = loader_for(tree, Path(tmp) / "cache-count-2")
+        again.load_tree(discover(tree), workers=2)
         reparsed = sorted(str(p.relative_to(tree)) for p in again.files.parse_counts)
         print(f"after editing one file, warm run re-parsed {len(reparsed)} file(s): {reparsed}")
 

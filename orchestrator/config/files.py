@@ -13,6 +13,7 @@ Thread-safe: a per-path lock guarantees one parse per file even when worker thre
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Iterable
@@ -58,6 +59,12 @@ class FileStore:
         self._path_locks: dict[Path, threading.Lock] = {}
         self._bodies: dict[Path, Body | TgoError] = {}
         self.parse_counts: dict[Path, int] = {}
+
+    def add_parse_counts(self, counts: dict[Path, int]) -> None:
+        """Account for parses done elsewhere (forked evaluation children)."""
+        with self._lock:
+            for path, n in counts.items():
+                self.parse_counts[path] = self.parse_counts.get(path, 0) + n
 
     def _path_lock(self, path: Path) -> threading.Lock:
         with self._lock:
@@ -121,6 +128,15 @@ class FileStore:
         except (BrokenProcessPool, OSError) as exc:
             # Only an optimisation: whatever was not parsed here is parsed lazily in-process.
             log.debug("parallel parse unavailable (%s); parsing in-process", exc)
+
+    def preload(self, paths: Iterable[Path], *, workers: int = 2) -> None:
+        """Like :meth:`prefetch`, then parse in-process whatever is still unknown, so that forked
+        processes inherit every one of ``paths`` (errors included) instead of parsing it again."""
+        paths = list(paths)
+        self.prefetch(paths, workers=workers)
+        for path in paths:
+            with contextlib.suppress(TgoError):  # memoized: raised again where the file is used
+                self.body(path)
 
     def _from_cache(self, path: Path) -> bool:
         assert self._cache is not None

@@ -39,7 +39,6 @@ from orchestrator.runtime import Runtime
 AwsIdentity = Callable[[str | None], Mapping[str, str]]
 RoleEnv = Callable[[str | None], Mapping[str, str | None]]
 ORIGINAL_DIR_FUNCTIONS = frozenset({"get_original_terragrunt_dir"})
-PARENT_LEVELS = 3
 MIN_PARALLEL_MODULES = 64
 
 
@@ -205,69 +204,18 @@ class ConfigLoader:
                 # there, in parallel. Shared files (root.hcl, account.hcl...) are read here, once,
                 # before the fork, so every distinct file is still parsed once.
                 own = {self.fs.module_config(d) for d in dirs}
-                files = [f for f in files if f not in own]
-            self.files.prefetch(files)
-        result = TreeResult()
-        seen_errors: set[str] = set()
-        requested = set(dirs)
-        done: set[Path] = set()
-        todo = list(dirs)
+                self.files.preload([f for f in files if f not in own])
+            else:
+                self.files.prefetch(files)
+        tree = _TreeLoad(self, command)
         if parallel:
-            outcomes = evaluate_in_children(lambda m: self.evaluate_module(m, command=command), dirs, workers)
-            for module, config, rendered, error in outcomes or []:
-                done.add(module)
-                self._record(result, seen_errors, module, config=config, rendered=rendered, error=error)
-        while todo:
-            module = todo.pop(0)
-            if module not in done:
-                done.add(module)
-                try:
-                    config, rendered = self.evaluate_module(module, command=command)
-                except TgoError as err:
-                    self._record(result, seen_errors, module, config=None, rendered=None, error=err)
-                    continue
-                self._record(result, seen_errors, module, config=config, rendered=rendered, error=None)
-            loaded = result.configs.get(module)
-            for dep in loaded.dependency_paths if loaded else ():
-                if dep not in done and dep not in requested:
-                    result.external.add(dep)
-                    todo.append(dep)
-        return result
-
-    @staticmethod
-    def _record(
-        result: TreeResult,
-        seen: set[str],
-        module: Path,
-        *,
-        config: ModuleConfig | None,
-        rendered: dict[str, Any] | None,
-        error: TgoError | None,
-    ) -> None:
-        if error is not None:
-            for e in error.errors if isinstance(error, ConfigErrors) else [error]:
-                if e.format() not in seen:
-                    seen.add(e.format())
-                    result.errors.append(e)
-            return
-        assert config is not None and rendered is not None
-        result.configs[module] = config
-        result.rendered[module] = rendered
+            tree.in_children(dirs, workers)
+        return tree.finish(dirs)
 
     # services ------------------------------------------------------------------------------------
     def _tree_files(self, dirs: list[Path]) -> list[Path]:
-        """Config files worth parsing up front: below the modules' common root, plus the ``*.hcl``
-        files of its nearest parents (where ``root.hcl`` usually lives), up to the repository root."""
-        root = Path(os.path.commonpath([str(d) for d in dirs]))
-        files = set(config_files_under(root))
-        for parent in list(root.parents)[:PARENT_LEVELS]:
-            try:
-                files.update(p for p in parent.iterdir() if p.suffix == ".hcl" and p.is_file())
-            except OSError:
-                break
-            if (parent / ".git").exists():
-                break
-        return sorted(files)
+        """Config files worth parsing up front: every one below the modules' common root."""
+        return config_files_under(Path(os.path.commonpath([str(d) for d in dirs])))
 
     def _evaluate_include(self, session: _Session, path: Path, ctx: FileContext) -> Evaluated:
         key = (path, ctx)
@@ -357,6 +305,68 @@ class ConfigLoader:
         with self._lock:
             self._repo_roots[start] = current
         return current
+
+
+class _TreeLoad:
+    """The bookkeeping of one :meth:`ConfigLoader.load_tree` call (single-threaded)."""
+
+    def __init__(self, loader: ConfigLoader, command: str | None) -> None:
+        self.loader = loader
+        self.command = command
+        self.result = TreeResult()
+        self.seen: set[str] = set()
+        self.done: set[Path] = set()
+
+    def evaluate(self, module: Path) -> None:
+        self.done.add(module)
+        try:
+            config, rendered = self.loader.evaluate_module(module, command=self.command)
+        except TgoError as err:
+            self.record(module, None, None, err)
+            return
+        self.record(module, config, rendered, None)
+
+    def record(self, module: Path, config: Any, rendered: Any, error: TgoError | None) -> None:
+        if error is not None:
+            for e in error.errors if isinstance(error, ConfigErrors) else [error]:
+                if e.format() not in self.seen:
+                    self.seen.add(e.format())
+                    self.result.errors.append(e)
+            return
+        self.result.configs[module] = config
+        self.result.rendered[module] = rendered
+
+    def in_children(self, dirs: list[Path], workers: int) -> None:
+        """The first module in-process (it reads the shared files above the tree, such as root.hcl,
+        so the children inherit them), the others in forked children; in-process if that fails."""
+        self.evaluate(dirs[0])
+        loader = self.loader
+        evaluated = evaluate_in_children(
+            lambda m: loader.evaluate_module(m, command=self.command),
+            lambda: loader.files.parse_counts,
+            dirs[1:],
+            workers,
+        )
+        outcomes, parsed = evaluated or ([], {})
+        loader.files.add_parse_counts(parsed)
+        for module, config, rendered, error in outcomes:
+            self.done.add(module)
+            self.record(module, config, rendered, error)
+
+    def finish(self, dirs: list[Path]) -> TreeResult:
+        """Evaluate what is left, then the dependencies outside ``dirs`` (read, not run)."""
+        requested = set(dirs)
+        todo = list(dirs)
+        while todo:
+            module = todo.pop(0)
+            if module not in self.done:
+                self.evaluate(module)
+            loaded = self.result.configs.get(module)
+            for dep in loaded.dependency_paths if loaded else ():
+                if dep not in self.done and dep not in requested:
+                    self.result.external.add(dep)
+                    todo.append(dep)
+        return self.result
 
 
 __all__ = ["ConfigLoader", "TreeResult"]

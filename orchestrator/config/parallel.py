@@ -43,7 +43,10 @@ def error_from_wire(wire: tuple[Any, ...]) -> TgoError:
     return cls(message, pos=Pos(*pos) if pos else None, attr=attr, hint=hint)
 
 
-def _child(evaluate: Evaluate, modules: Sequence[Path], conn: Connection) -> None:
+def _child(
+    evaluate: Evaluate, counts: Callable[[], dict[Path, int]], modules: Sequence[Path], conn: Connection
+) -> None:
+    before = dict(counts())
     out: list[tuple[Path, Any, Any, Any]] = []
     for module in modules:
         try:
@@ -51,12 +54,19 @@ def _child(evaluate: Evaluate, modules: Sequence[Path], conn: Connection) -> Non
             out.append((module, config, rendered, None))
         except TgoError as err:
             out.append((module, None, None, error_to_wire(err)))
-    conn.send(out)
+    parsed = {p: n - before.get(p, 0) for p, n in counts().items() if n != before.get(p, 0)}
+    conn.send((out, parsed))
     conn.close()
 
 
-def evaluate_in_children(evaluate: Evaluate, modules: Sequence[Path], workers: int) -> list[Result] | None:
-    """``evaluate`` every module in ``workers`` forked children; None if that was not possible."""
+def evaluate_in_children(
+    evaluate: Evaluate, counts: Callable[[], dict[Path, int]], modules: Sequence[Path], workers: int
+) -> tuple[list[Result], dict[Path, int]] | None:
+    """``evaluate`` every module in ``workers`` forked children; None if that was not possible.
+
+    Returns the results and how many times each file was parsed in the children (``counts`` reads
+    the loader's parse counter), so parse accounting stays exact across processes.
+    """
     try:
         context = multiprocessing.get_context("fork")
     except ValueError:  # pragma: no cover - platforms without fork
@@ -67,16 +77,20 @@ def evaluate_in_children(evaluate: Evaluate, modules: Sequence[Path], workers: i
     try:
         for chunk in chunks:
             receive, send = context.Pipe(duplex=False)
-            proc = context.Process(target=_child, args=(evaluate, chunk, send), daemon=True)
+            proc = context.Process(target=_child, args=(evaluate, counts, chunk, send), daemon=True)
             proc.start()
             send.close()
             running.append((proc, receive))
         results: list[Result] = []
+        parsed: dict[Path, int] = {}
         for proc, receive in running:
-            for module, config, rendered, wire in receive.recv():
+            outcomes, child_parsed = receive.recv()
+            for module, config, rendered, wire in outcomes:
                 results.append((module, config, rendered, error_from_wire(wire) if wire else None))
+            for path, n in child_parsed.items():
+                parsed[path] = parsed.get(path, 0) + n
             proc.join()
-        return results
+        return results, parsed
     except (OSError, EOFError) as exc:
         log.debug("parallel evaluation unavailable (%s); evaluating in-process", exc)
         for proc, _ in running:

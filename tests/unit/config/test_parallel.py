@@ -34,7 +34,10 @@ def test_parallel_tree_equals_sequential(write_tree: WriteTree, tmp_path: Path) 
     root = write_tree(files)
     modules = sorted(p.parent for p in root.rglob("terragrunt.hcl"))
     sequential = ConfigLoader(make_runtime(root)).load_tree(modules)
-    parallel = ConfigLoader(make_runtime(root)).load_tree(modules, workers=2)
+    loader = ConfigLoader(make_runtime(root))
+    parallel = loader.load_tree(modules, workers=2)
+    # Every distinct file parsed exactly once, counting the parses done in the children.
+    assert loader.files.parse_counts == {p: 1 for p in root.rglob("*.hcl")}
     assert parallel.configs == sequential.configs
     assert parallel.rendered.keys() == sequential.rendered.keys()
     assert [e.format() for e in parallel.errors] == [e.format() for e in sequential.errors]
