@@ -125,6 +125,7 @@ inputs = merge(local.defaults, {
 """
 
 MODULE = """\
+# %(path)s
 include "root" {
   path = find_in_parent_folders("root.hcl")
 }
@@ -185,6 +186,7 @@ def generate(root: Path, modules: int = 1000) -> list[Path]:
                         component = COMPONENTS[i % len(COMPONENTS)]
                         mod = env_dir / f"{component}-{i}"
                     params = {"component": component, "index": i, "retention": 7 + i, "team": i % 4}
+                    params["path"] = mod.relative_to(root).as_posix()  # every file distinct, as in real trees
                     _write(mod / "terragrunt.hcl", MODULE % params)
                     out.append(mod)
                 if len(out) >= modules:
