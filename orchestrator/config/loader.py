@@ -46,7 +46,8 @@ MIN_PARALLEL_MODULES = 64
 class TreeResult:
     """Every module of a tree: ``configs`` that loaded, ``errors`` of all the others (deduplicated).
 
-    ``rendered`` holds each loaded module's render-json form; ``external`` the dependency modules
+    ``rendered`` holds each loaded module's render-json form (unless ``load_tree(render=False)``);
+    ``external`` the dependency modules
     loaded because a module depends on them although they are outside the requested directories.
     """
 
@@ -186,7 +187,13 @@ class ConfigLoader:
         return config, render_form(ev.raw)
 
     def load_tree(
-        self, module_dirs: Sequence[Path], *, command: str | None = None, prefetch: bool = True, workers: int = 1
+        self,
+        module_dirs: Sequence[Path],
+        *,
+        command: str | None = None,
+        prefetch: bool = True,
+        workers: int = 1,
+        render: bool = True,
     ) -> TreeResult:
         """Every module of ``module_dirs`` plus the dependencies they name; ALL errors collected.
 
@@ -207,7 +214,7 @@ class ConfigLoader:
                 self.files.preload([f for f in files if f not in own])
             else:
                 self.files.prefetch(files)
-        tree = _TreeLoad(self, command)
+        tree = _TreeLoad(self, command, render)
         if parallel:
             tree.in_children(dirs, workers)
         return tree.finish(dirs)
@@ -310,9 +317,10 @@ class ConfigLoader:
 class _TreeLoad:
     """The bookkeeping of one :meth:`ConfigLoader.load_tree` call (single-threaded)."""
 
-    def __init__(self, loader: ConfigLoader, command: str | None) -> None:
+    def __init__(self, loader: ConfigLoader, command: str | None, render: bool) -> None:
         self.loader = loader
         self.command = command
+        self.render = render
         self.result = TreeResult()
         self.seen: set[str] = set()
         self.done: set[Path] = set()
@@ -334,15 +342,22 @@ class _TreeLoad:
                     self.result.errors.append(e)
             return
         self.result.configs[module] = config
-        self.result.rendered[module] = rendered
+        if self.render:
+            self.result.rendered[module] = rendered
 
     def in_children(self, dirs: list[Path], workers: int) -> None:
         """The first module in-process (it reads the shared files above the tree, such as root.hcl,
         so the children inherit them), the others in forked children; in-process if that fails."""
         self.evaluate(dirs[0])
         loader = self.loader
+        render = self.render
+
+        def evaluate(module: Path) -> tuple[ModuleConfig, dict[str, Any] | None]:
+            config, rendered = loader.evaluate_module(module, command=self.command)
+            return config, rendered if render else None  # less to send back when unused
+
         evaluated = evaluate_in_children(
-            lambda m: loader.evaluate_module(m, command=self.command),
+            evaluate,
             lambda: loader.files.parse_counts,
             dirs[1:],
             workers,
