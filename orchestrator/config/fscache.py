@@ -38,7 +38,7 @@ class FsCache:
     def resolve(self, path: Path) -> Path:
         """``path.resolve()``, memoized on the lexically normalised path (``a/b/../c`` == ``a/c``)."""
         key = os.path.normpath(path)
-        return self._get("resolve", key, Path(key).resolve)
+        return self._get("resolve", key, lambda: Path(key).resolve())
 
     def is_file(self, path: Path) -> bool:
         return self._get("is_file", path, path.is_file)
