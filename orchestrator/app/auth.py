@@ -23,9 +23,9 @@ from orchestrator.aws.model import StsClient
 from orchestrator.aws.preflight import PreflightResult, format_table
 from orchestrator.aws.preflight import preflight as run_preflight
 from orchestrator.aws.roles import RoleOverrides, RoleResolver, default_session_name
-from orchestrator.config.models import ModuleConfig
+from orchestrator.config.models import ROLE_ARN_RE, ModuleConfig
 from orchestrator.discovery import discover
-from orchestrator.errors import ConfigErrors
+from orchestrator.errors import ConfigErrors, TgoError
 from orchestrator.runtime import Runtime
 
 REFRESH_MARGIN_ENV = "TGO_IAM_REFRESH_MARGIN"
@@ -86,6 +86,27 @@ class AwsAuth:
         if result.rows:
             for line in format_table(result).splitlines():
                 self.runtime.console.print(f"[tgo] {line}")
+
+    def placement(self, *, ask_base: bool) -> Callable[[ModuleConfig], tuple[str | None, str | None]]:
+        """The run engine's ``placement``: a module's effective role (``--iam-role`` / ``TG_IAM_ROLE`` beat
+        the config) and its account (from the role ARN). A module with no role is in the account of the base
+        credentials; that costs one ``GetCallerIdentity`` per process, so only with ``ask_base`` (when
+        ``--account`` selects modules): otherwise its account is reported as unknown rather than asking
+        AWS for a fact nobody needs. An unreachable or failing base identity also gives ``None``."""
+
+        def place(cfg: ModuleConfig) -> tuple[str | None, str | None]:
+            role = self.resolver.overrides.role or cfg.iam_role
+            if role:
+                match = ROLE_ARN_RE.match(role)
+                return role, match.group(2) if match else None
+            if not ask_base:
+                return None, None
+            try:
+                return None, self.cache.identity(None).account_id
+            except TgoError:
+                return None, None
+
+        return place
 
     def sts_stats(self) -> dict[str, int]:
         return self.cache.stats()

@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from orchestrator.app.run_select import Loader, Selection, select
+from orchestrator.app.run_select import Loader, Placement, Selection, config_placement, select
 from orchestrator.config.models import ModuleConfig
 from orchestrator.errors import TgoError, UsageError
 from orchestrator.output import OutputMode, RunOutput
@@ -68,6 +68,8 @@ class RunServices:
     sts_stats: Callable[[], Mapping[str, int]] | None = None
     confirm: Callable[[list[str]], bool] | None = None
     """Asked before apply/destroy with the modules' paths; False stops with a UsageError."""
+    placement: Placement = config_placement
+    """Effective (role, account) of a module: for --account and the report's iam_role/account_id."""
     group: ProcessGroup = field(default_factory=ProcessGroup)
     cancel: threading.Event = field(default_factory=threading.Event)
 
@@ -124,6 +126,7 @@ def run_all(runtime: Runtime, options: RunOptions, services: RunServices) -> Run
         accounts=options.accounts,
         single=options.single,
         include_external=options.include_external,
+        placement=services.placement,
     )
     binaries = {
         p: resolve_terraform(options.tf_path, selection.configs[p], runtime.environ, runtime.cwd)
@@ -299,6 +302,12 @@ def write_report(report: RunReport, path: Path) -> None:
     path.write_text(report.model_dump_json(indent=2) + "\n")
 
 
+def _placed(selection: Selection, cfg: ModuleConfig | None) -> dict[str, str | None]:
+    """The report's iam_role/account_id: what the module really ran under, overrides included."""
+    role, account = selection.placement(cfg) if cfg is not None else (None, None)
+    return {"iam_role": role, "account_id": account}
+
+
 def _static(
     selection: Selection, path: Path, status: Literal["excluded"], reason: str, role: Literal["run", "read"] = "run"
 ) -> ModuleResult:
@@ -308,8 +317,7 @@ def _static(
         status=status,
         reason=reason,
         role=role,
-        iam_role=cfg.iam_role if cfg else None,
-        account_id=cfg.account_id() if cfg else None,
+        **_placed(selection, cfg),
     )
 
 
@@ -318,8 +326,7 @@ def _module_result(selection: Selection, path: Path, outcome: Outcome[Path, _Don
     base = ModuleResult(
         path=selection.display(path),
         status=outcome.status.value,
-        iam_role=cfg.iam_role,
-        account_id=cfg.account_id(),
+        **_placed(selection, cfg),
         bug=outcome.bug,
     )
     if outcome.status is Status.SKIPPED:
@@ -354,8 +361,7 @@ def _module_result(selection: Selection, path: Path, outcome: Outcome[Path, _Don
             "attempts": run.attempts,
             "used_mock_outputs": done.used_mock_outputs,
             "changes": changes,
-            "iam_role": used_cfg.iam_role,
-            "account_id": used_cfg.account_id(),
+            **_placed(selection, used_cfg),
             "working_dir": str(run.working_dir) if run.working_dir else None,
             "plan_file": str(run.plan_file) if run.plan_file else None,
             "log_file": done.log_file,

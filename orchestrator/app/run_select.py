@@ -7,10 +7,10 @@ whose outputs a run module needs are ``read_only``: loaded, never executed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeAlias
 
 from orchestrator.config.models import Exclude, ModuleConfig
 from orchestrator.discovery import discover
@@ -37,6 +37,16 @@ class Loader(Protocol):
     ) -> ModuleConfig: ...
 
 
+Placement: TypeAlias = Callable[[ModuleConfig], tuple[str | None, str | None]]
+"""A module's effective (IAM role ARN, AWS account id): flags and environment beat the config, and a module
+with no role is in its base credentials' account. Either may be None when it cannot be known."""
+
+
+def config_placement(cfg: ModuleConfig) -> tuple[str | None, str | None]:
+    """The placement the config alone gives (no overrides, no base identity)."""
+    return cfg.iam_role, cfg.account_id()
+
+
 @dataclass
 class Selection:
     root: Path
@@ -45,6 +55,7 @@ class Selection:
     run: list[Path]
     read_only: set[Path] = field(default_factory=set)
     excluded: dict[Path, str] = field(default_factory=dict)
+    placement: Placement = config_placement
 
     def dag(self, *, reverse: bool) -> dict[Path, list[Path]]:
         """Run modules -> the run modules they wait for (dependents first when ``reverse``)."""
@@ -95,6 +106,7 @@ def select(
     accounts: Sequence[str] = (),
     single: bool = False,
     include_external: bool = False,
+    placement: Placement = config_placement,
 ) -> Selection:
     root = root.resolve()
     if single:
@@ -110,7 +122,7 @@ def select(
     excluded: dict[Path, str] = {p: "excluded by --include-dir/--exclude-dir" for p in everything if p not in configs}
     run: list[Path] = []
     for path in chosen:
-        reason = _exclusion(configs[path], command, accounts)
+        reason = _exclusion(configs[path], command, accounts, placement)
         if reason:
             excluded[path] = reason
         else:
@@ -126,16 +138,18 @@ def select(
     read_only = graph.transitive_dependencies(run) - set(run)
     for path in read_only:
         excluded.pop(path, None)
-    return Selection(root, configs, graph, sorted(run), read_only, excluded)
+    return Selection(root, configs, graph, sorted(run), read_only, excluded, placement)
 
 
-def _exclusion(cfg: ModuleConfig, command: TfCommand, accounts: Sequence[str]) -> str | None:
+def _exclusion(cfg: ModuleConfig, command: TfCommand, accounts: Sequence[str], placement: Placement) -> str | None:
     if cfg.skip:
         return "skip = true"
     if excluded_by_block(cfg.exclude, command.name):
         return f"exclude block (actions {', '.join(cfg.exclude.actions) if cfg.exclude else ''})"
-    if accounts and cfg.account_id() not in accounts:
-        return f"account {cfg.account_id() or 'none'} not selected by --account"
+    if accounts:
+        account = placement(cfg)[1]
+        if account not in accounts:
+            return f"account {account or 'unknown'} not selected by --account"
     if command.is_destroy and cfg.prevent_destroy:
         return "prevent_destroy = true"
     return None

@@ -98,7 +98,10 @@ def _drift(flags: dict[str, Any]) -> int:
     )
     aws = AwsAuth.build(runtime, overrides)
     services = RunServices(
-        loader=make_loader(runtime, aws), credentials_env=aws.credentials_env, sts_stats=aws.sts_stats
+        loader=make_loader(runtime, aws),
+        credentials_env=aws.credentials_env,
+        sts_stats=aws.sts_stats,
+        placement=aws.placement(ask_base=bool(options.accounts)),
     )
     result = drift(runtime, options, services)
     if not flags.get("quiet"):

@@ -34,6 +34,7 @@ FLAGS: dict[str, tuple[bool, bool, tuple[str, ...]]] = {
     "--iam-assume-role-session-name": (True, False, ("--terragrunt-iam-assume-role-session-name",)),
     "--iam-assume-role-web-identity-token": (True, False, ("--terragrunt-iam-web-identity-token",)),
     "--no-preflight": (False, False, ()),
+    "--no-cache": (False, False, ()),
 }
 ALIASES = {alias: name for name, (_, _, aliases) in FLAGS.items() for alias in (name, *aliases)}
 

@@ -10,24 +10,31 @@ from typing import Any
 
 import click
 
-from orchestrator.accounts import AccountConvention, known_accounts, resolve_selectors
+from orchestrator.accounts import AccountConvention, known_accounts, names_by_id, resolve_selectors
 from orchestrator.app.auth import AwsAuth
 from orchestrator.app.run import RunOptions, RunServices, default_parallelism, graph_text, run_all
 from orchestrator.app.run_select import Loader
 from orchestrator.aws.roles import RoleOverrides
 from orchestrator.cli.run_argv import RunArgv, split_run_argv
 from orchestrator.errors import UsageError
-from orchestrator.report.summary import summary_lines
+from orchestrator.report.summary import account_plan_lines, summary_lines
 from orchestrator.runtime import Runtime
 from orchestrator.terraform.commands import TfCommand
 
 PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": ["--help"]}
 
 
-def make_loader(runtime: Runtime, aws: AwsAuth | None = None) -> Loader:
+def make_loader(runtime: Runtime, aws: AwsAuth | None = None, *, cache_dir: Path | None = None) -> Loader:
     """The config loader (``orchestrator.config.loader.ConfigLoader``); with ``aws``, ``get_aws_*``
-    functions and ``run_cmd`` answer for the module's role from the same credential cache."""
+    functions and ``run_cmd`` answer for the module's role from the same credential cache. With
+    ``cache_dir`` (the working dir), parsed files are cached on disk as for ``tgo validate``
+    (``<working dir>/.tgo/cache`` or ``TGO_CACHE_DIR``)."""
     kwargs: dict[str, Any] = {} if aws is None else {"aws_identity": aws.aws_identity, "role_env": aws.role_env}
+    if cache_dir is not None:
+        from orchestrator.app.config import cache_dir_for
+        from orchestrator.config.parsecache import ParseCache
+
+        kwargs["cache"] = ParseCache(cache_dir_for(runtime, cache_dir))
     loader: Loader = importlib.import_module("orchestrator.config.loader").ConfigLoader(runtime, **kwargs)
     return loader
 
@@ -116,17 +123,26 @@ def _run(args: tuple[str, ...], *, single: bool) -> int:
     options = options_from(parsed, runtime, single=single)
     aws = aws_auth(parsed, runtime)
     services = RunServices(
-        loader=make_loader(runtime, aws),
+        loader=make_loader(runtime, aws, cache_dir=None if parsed.flag("--no-cache") else options.working_dir),
         credentials_env=aws.credentials_env,
         preflight=None if parsed.flag("--no-preflight") else aws.preflight_and_print,
         sts_stats=aws.sts_stats,
         confirm=None if single else make_confirm(parsed, stdin_tty=sys.stdin.isatty()),
+        placement=aws.placement(ask_base=bool(options.accounts)),
     )
     report = run_all(runtime, options, services)
     # `tgo run` keeps stdout for terraform's output (e.g. `tgo run output -json | jq`).
     say = runtime.console.error if single else runtime.console.print
     for line in summary_lines(report):
         say(line)
+    if options.command.name == "plan" and not single:
+        # Account names label the table only when --account asked for accounts (reading every
+        # account.hcl is not worth it otherwise).
+        convention = AccountConvention.from_env(runtime.environ)
+        names = names_by_id(known_accounts(options.working_dir, convention)) if options.accounts else {}
+        table = account_plan_lines(report, names)
+        for line in ["", *table] if table else []:
+            say(line)
     return report.exit_code
 
 

@@ -8,6 +8,7 @@ modules skipped because of it; then a table of every module: status, duration an
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 
 from orchestrator.report.run_model import ModuleResult, RunReport
 
@@ -69,4 +70,31 @@ def summary_lines(report: RunReport) -> list[str]:
         counts[m.status] += 1
     total = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
     lines.append(f"tgo {report.command}: {total or 'no modules'}; exit {report.exit_code}")
+    return lines
+
+
+def account_plan_lines(report: RunReport, names: Mapping[str, str] | None = None) -> list[str]:
+    """For plans: a table per AWS account of each planned module's add / change / destroy counts, with
+    the resource addresses that change indented below it. ``names`` maps account ids to names
+    (``account_name`` in account.hcl) for the headings. Modules only read, excluded or without a
+    plan summary are left out; an empty list when nothing was planned."""
+    planned = [m for m in report.modules if m.role == "run" and m.changes is not None]
+    if not planned:
+        return []
+    by_account: dict[str, list[ModuleResult]] = defaultdict(list)
+    for m in planned:
+        by_account[m.account_id or "unknown"].append(m)
+    width = max([len(m.path) for m in planned] + [6])
+    lines = ["PLAN BY ACCOUNT"]
+    for account in sorted(by_account):
+        label = f"{names[account]} ({account})" if names and account in names else account
+        modules = by_account[account]
+        total = [sum(getattr(m.changes, k) for m in modules if m.changes) for k in ("add", "change", "destroy")]
+        lines.append(f"account {label}: +{total[0]} ~{total[1]} -{total[2]}")
+        lines.append(f"  {'MODULE':<{width}}  {'ADD':>4}  {'CHANGE':>6}  {'DESTROY':>7}")
+        for m in modules:
+            c = m.changes
+            assert c is not None  # filtered above
+            lines.append(f"  {m.path:<{width}}  {c.add:>4}  {c.change:>6}  {c.destroy:>7}")
+            lines += [f"      {address}" for address in c.addresses]
     return lines

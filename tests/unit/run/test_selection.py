@@ -84,3 +84,17 @@ def test_cycle_raises_graph_error_naming_the_cycle(tmp_path: Path) -> None:
     loader = tree(tmp_path, {"a": {"deps": ["b"]}, "b": {"deps": ["a"]}})
     with pytest.raises(GraphError, match=r"a -> b -> a|b -> a -> b"):
         select(loader, tmp_path, TfCommand("plan"))
+
+
+def test_account_selection_uses_the_effective_placement(tmp_path: Path) -> None:
+    """--account asks the run's placement (overrides, base identity), not only the config's role."""
+    loader = tree(tmp_path, {"norole": {}, "roled": {"iam_role": ROLE.format("111111111111")}})
+
+    def base_is_999(cfg: ModuleConfig) -> tuple[str | None, str | None]:
+        return (cfg.iam_role, cfg.account_id() or "999999999999")
+
+    sel = select(loader, tmp_path, TfCommand("plan"), accounts=["999999999999"], placement=base_is_999)
+    assert names(tmp_path, sel.run) == {"norole"}
+    assert sel.excluded[(tmp_path / "roled").resolve()] == "account 111111111111 not selected by --account"
+    plain = select(loader, tmp_path, TfCommand("plan"), accounts=["999999999999"])
+    assert names(tmp_path, plain.run) == set(), "with the config alone a module without a role has no account"
