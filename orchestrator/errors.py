@@ -94,6 +94,11 @@ class EvalError(TgoError):
     """An expression could not be evaluated (unknown variable, bad function argument, type error)."""
 
 
+class ReferenceCycleError(EvalError):
+    """A value depends on itself (e.g. ``local.a -> local.b -> local.a``). ``try()`` and ``can()`` never
+    swallow it: a cycle is a mistake in the config, not a value that is merely missing."""
+
+
 class ConfigError(TgoError):
     """A config is well-formed HCL but not a valid tgo/Terragrunt config."""
 

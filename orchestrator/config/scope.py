@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterator, Mapping
 
-from orchestrator.errors import EvalError, TgoError
+from orchestrator.errors import ReferenceCycleError, TgoError
 from orchestrator.hcl.ast import Attribute
 from orchestrator.hcl.values import Value
 
@@ -42,7 +42,7 @@ class LocalsScope(Mapping[str, Value]):
         if name in self._stack:
             chain = [*self._stack[self._stack.index(name) :], name]
             first = self._attrs[chain[0]]
-            raise EvalError(
+            raise ReferenceCycleError(
                 "cycle in locals: " + " -> ".join(f"local.{n}" for n in chain),
                 pos=first.pos,
                 attr=f"locals.{chain[0]}",

@@ -1,5 +1,6 @@
-"""Function calls: ``try`` and ``can`` (lazy, swallowing EvalError), functions from the context (the
-loader's Terragrunt functions) and Terraform's built-ins, with arity checks and "did you mean" hints.
+"""Function calls: ``try`` and ``can`` (lazy, swallowing EvalError but never ReferenceCycleError),
+functions from the context (the loader's Terragrunt functions) and Terraform's built-ins, with arity
+checks and "did you mean" hints.
 
 Contract: raises EvalError with the call's position; a built-in that fails on a Python-level error
 (bad regex, overflow) is reported as an EvalError naming the function, never a traceback.
@@ -13,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Final, Protocol
 
-from orchestrator.errors import EvalError, Pos, TgoError
+from orchestrator.errors import EvalError, Pos, ReferenceCycleError, TgoError
 from orchestrator.hcl import ast
 from orchestrator.hcl.functions import BUILTINS
 from orchestrator.hcl.functions.coerce import describe
@@ -105,6 +106,8 @@ def _try(ev: Evaluator, e: ast.Call, scope: Scope) -> Value:
     for arg in e.args:
         try:
             return ev.eval(arg, scope)
+        except ReferenceCycleError:
+            raise
         except EvalError as exc:
             last = exc
     assert last is not None
@@ -116,6 +119,8 @@ def _can(ev: Evaluator, e: ast.Call, scope: Scope) -> Value:
         raise err(f"can() expects 1 argument, got {len(e.args)}", e.pos)
     try:
         value = ev.eval(e.args[0], scope)
+    except ReferenceCycleError:
+        raise
     except EvalError:
         return False
     return UNKNOWN if value is UNKNOWN else True
