@@ -15,6 +15,7 @@ credentials (``testing``) are used; assumed-role credentials stay in memory.
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import shutil
 import socket
@@ -215,6 +216,8 @@ def run_demo(root: Path, endpoint: str) -> int:
 def main() -> int:
     from moto.server import ThreadedMotoServer
 
+    # The demo's output is tgo's; the moto server's per-request access log would bury it.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     root = Path(tempfile.mkdtemp(prefix="tgo-demo-", dir="/tmp"))
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)

@@ -23,6 +23,7 @@ from orchestrator.report.run_model import RunReport
 from orchestrator.runtime import Console, Runtime
 from orchestrator.terraform.commands import TfCommand
 from tests.integration.aws.conftest import ACCOUNTS, ROLES
+from tests.support.console import Captured
 from tests.support.moto_server import MotoServer
 from tests.support.terraform import terraform_env, terraform_path
 
@@ -118,21 +119,6 @@ class RoleTree:
         return cfg.model_copy(update={"inputs": {"upstream": "+".join(upstream)}} if upstream else {})
 
 
-class Captured:
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-
-    def write(self, text: str) -> int:
-        self.parts.append(text)
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return False
-
-
 @dataclass
 class Env:
     tree: RoleTree
@@ -212,7 +198,7 @@ def test_fifty_modules_three_roles_three_assume_role_calls(env: Env, moto: MotoS
     assert by_path["m04"].iam_role == ROLES[1] and by_path["m04"].account_id == ACCOUNTS[1]
     assert report.sts is not None and report.sts.assume_role_calls == 3
     assert report.sts.cache_hits > 50
-    console = "".join(env.out.parts)
+    console = env.out.text
     assert "ROLE" in console and "deploy-2" in console, "the pre-flight table is printed"
 
     # a second command in the same process reuses the cache: no new AssumeRole
@@ -224,7 +210,7 @@ def test_fifty_modules_three_roles_three_assume_role_calls(env: Env, moto: MotoS
 
     secrets = moto.issued_secrets()
     assert len(secrets) >= 6
-    hits = scan_for_secrets([env.tmp], ["".join(env.out.parts)], secrets)
+    hits = scan_for_secrets([env.tmp], [env.out.text], secrets)
     assert hits == [], f"secrets found in {hits[:5]}"
 
 

@@ -17,6 +17,7 @@ import pytest
 from orchestrator.config.models import Dependency, ModuleConfig, RemoteState, RemoteStateGenerate
 from orchestrator.errors import TgoError
 from orchestrator.runtime import Console, Runtime
+from tests.support.console import Captured
 from tests.support.moto_server import MotoServer
 from tests.support.terraform import terraform_env, terraform_path
 
@@ -158,25 +159,6 @@ def stub_tree(tmp_path: Path, moto: MotoServer) -> StubTree:
     root = tmp_path / "live"
     root.mkdir()
     return StubTree(root, backend)
-
-
-class Captured:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def write(self, text: str) -> int:
-        self.lines.append(text)
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return False
-
-    @property
-    def text(self) -> str:
-        return "".join(self.lines)
 
 
 @pytest.fixture
