@@ -27,7 +27,6 @@ from pathlib import Path
 
 from orchestrator.errors import ConfigError, Pos, TgoError, UsageError
 from orchestrator.hcl.evaluator import EvalContext, evaluate
-from orchestrator.hcl.parser import parse_text
 
 ACCOUNT_ID_RE = re.compile(r"^\d{12}$")
 _SKIP_DIRS = frozenset({".terragrunt-cache", ".terraform", "node_modules"})
@@ -57,6 +56,8 @@ class Account:
 
 def _locals(path: Path) -> dict[str, object]:
     """The locals of ``path`` that evaluate with Terraform built-ins and other locals only."""
+    from orchestrator.hcl.parser import parse_text  # python-hcl2 is slow to import: only when used
+
     body = parse_text(path.read_text(), str(path))
     exprs = {a.name: a for b in body.blocks if b.type == "locals" for a in b.body.attributes.values()}
     values: dict[str, object] = {}

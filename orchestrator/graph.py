@@ -6,31 +6,165 @@ prints the cycle ``a -> b -> a`` with paths relative to the working dir and the 
 
 A StackGraph is immutable after construction (every method returns new objects), so it may be
 shared across threads.
+
+:func:`check_graph` raises the same errors without building a StackGraph, for callers that only
+validate (``tgo validate``): it works on :class:`GraphNode` summaries, which are cheap to send
+between processes, and imports networkx (slow to import) only to describe a cycle it found.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
-import networkx as nx
-
-from orchestrator.config.models import ModuleConfig
 from orchestrator.errors import GraphError, Pos, relpath
 
+if TYPE_CHECKING:
+    import networkx as nx
 
-def _edge_pos(config: ModuleConfig, target: Path) -> Pos:
+    from orchestrator.config.models import ModuleConfig
+
+
+class _DependencyRef(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def config_path(self) -> Path: ...
+
+    @property
+    def pos(self) -> Pos | None: ...
+
+
+class GraphConfig(Protocol):
+    """What the graph needs of a module's config (a ModuleConfig or a :class:`GraphNode`)."""
+
+    @property
+    def config_file(self) -> Path: ...
+
+    @property
+    def dependency(self) -> Sequence[_DependencyRef]: ...
+
+    @property
+    def dependency_paths(self) -> Sequence[Path]: ...
+
+    @property
+    def dependencies_pos(self) -> Pos | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DependencyRef:
+    name: str
+    config_path: Path
+    pos: Pos | None
+
+
+@dataclass(frozen=True, slots=True)
+class GraphNode:
+    """The part of a ModuleConfig the graph reads: its edges and where they were written."""
+
+    config_file: Path
+    dependency: tuple[DependencyRef, ...]
+    dependency_paths: tuple[Path, ...]
+    dependencies_pos: Pos | None
+
+    @classmethod
+    def of(cls, config: ModuleConfig) -> GraphNode:
+        return cls(
+            config.config_file,
+            tuple(DependencyRef(d.name, d.config_path, d.pos) for d in config.dependency),
+            tuple(config.dependency_paths),
+            config.dependencies_pos,
+        )
+
+
+def _edge_pos(config: GraphConfig, target: Path) -> Pos:
     for dep in config.dependency:
         if dep.config_path == target and dep.pos is not None:
             return dep.pos
     return config.dependencies_pos or Pos(str(config.config_file))
 
 
-def _edge_attr(config: ModuleConfig, target: Path) -> str:
+def _edge_attr(config: GraphConfig, target: Path) -> str:
     for dep in config.dependency:
         if dep.config_path == target:
             return f"dependency.{dep.name}.config_path"
     return "dependencies.paths"
+
+
+def _check_targets(configs: Mapping[Path, GraphConfig], base: Path | None) -> None:
+    for config in configs.values():
+        for target in config.dependency_paths:
+            if target not in configs:
+                raise GraphError(
+                    f"dependency {relpath(target, base)} holds no module",
+                    pos=_edge_pos(config, target),
+                    attr=_edge_attr(config, target),
+                    hint="point config_path at a directory with a terragrunt.hcl",
+                )
+
+
+def _has_cycle(configs: Mapping[Path, GraphConfig]) -> bool:
+    """Whether the (checked) graph has a cycle: an iterative depth-first search, no networkx."""
+    done: set[Path] = set()
+    for start in configs:
+        if start in done:
+            continue
+        path: set[Path] = {start}
+        stack = [(start, iter(configs[start].dependency_paths))]
+        while stack:
+            node, targets = stack[-1]
+            for target in targets:
+                if target in path:
+                    return True
+                if target not in done:
+                    path.add(target)
+                    stack.append((target, iter(configs[target].dependency_paths)))
+                    break
+            else:
+                stack.pop()
+                path.discard(node)
+                done.add(node)
+    return False
+
+
+def _networkx_graph(configs: Mapping[Path, GraphConfig]) -> nx.DiGraph[Path]:
+    import networkx as nx  # slow to import: only when a graph is really built
+
+    g: nx.DiGraph[Path] = nx.DiGraph()
+    g.add_nodes_from(sorted(configs))
+    for path, config in configs.items():
+        for target in config.dependency_paths:
+            g.add_edge(path, target)
+    return g
+
+
+def _raise_cycle(configs: Mapping[Path, GraphConfig], g: nx.DiGraph[Path], base: Path | None) -> None:
+    """Raise GraphError naming a cycle of ``g``; return if it has none."""
+    import networkx as nx
+
+    try:
+        cycle = nx.find_cycle(g)
+    except nx.NetworkXNoCycle:
+        return
+    nodes = [edge[0] for edge in cycle]
+    chain = " -> ".join(relpath(n, base) for n in [*nodes, nodes[0]])
+    first, second = cycle[0][0], cycle[0][1]
+    raise GraphError(
+        f"dependency cycle: {chain}",
+        pos=_edge_pos(configs[first], second),
+        attr=_edge_attr(configs[first], second),
+        hint="remove one of these dependencies",
+    )
+
+
+def check_graph(configs: Mapping[Path, GraphConfig], *, base: Path | None = None) -> None:
+    """Raise what :meth:`StackGraph.build` raises for ``configs`` (the same error), build nothing."""
+    _check_targets(configs, base)
+    if _has_cycle(configs):
+        _raise_cycle(configs, _networkx_graph(configs), base)
 
 
 class StackGraph:
@@ -40,33 +174,12 @@ class StackGraph:
         self._g = graph
 
     @classmethod
-    def build(cls, configs: Mapping[Path, ModuleConfig], *, base: Path | None = None) -> StackGraph:
+    def build(cls, configs: Mapping[Path, GraphConfig], *, base: Path | None = None) -> StackGraph:
         """Graph over ``configs`` (keyed by module dir). ``base`` only shortens paths in messages."""
-        g: nx.DiGraph[Path] = nx.DiGraph()
-        g.add_nodes_from(sorted(configs))
-        for path, config in configs.items():
-            for target in config.dependency_paths:
-                if target not in configs:
-                    raise GraphError(
-                        f"dependency {relpath(target, base)} holds no module",
-                        pos=_edge_pos(config, target),
-                        attr=_edge_attr(config, target),
-                        hint="point config_path at a directory with a terragrunt.hcl",
-                    )
-                g.add_edge(path, target)
-        try:
-            cycle = nx.find_cycle(g)
-        except nx.NetworkXNoCycle:
-            return cls(g)
-        nodes = [edge[0] for edge in cycle]
-        chain = " -> ".join(relpath(n, base) for n in [*nodes, nodes[0]])
-        first, second = cycle[0][0], cycle[0][1]
-        raise GraphError(
-            f"dependency cycle: {chain}",
-            pos=_edge_pos(configs[first], second),
-            attr=_edge_attr(configs[first], second),
-            hint="remove one of these dependencies",
-        )
+        _check_targets(configs, base)
+        g = _networkx_graph(configs)
+        _raise_cycle(configs, g, base)
+        return cls(g)
 
     @property
     def nodes(self) -> list[Path]:
@@ -86,6 +199,8 @@ class StackGraph:
     def transitive_dependents(self, paths: Iterable[Path]) -> set[Path]:
         """Every module that depends (directly or not) on one of ``paths``; excludes ``paths``."""
         start = set(paths)
+        import networkx as nx
+
         out: set[Path] = set()
         for p in start:
             out |= nx.ancestors(self._g, p)
@@ -94,20 +209,28 @@ class StackGraph:
     def transitive_dependencies(self, paths: Iterable[Path]) -> set[Path]:
         """Every module one of ``paths`` depends on (directly or not); excludes ``paths``."""
         start = set(paths)
+        import networkx as nx
+
         out: set[Path] = set()
         for p in start:
             out |= nx.descendants(self._g, p)
         return out - start
 
     def subgraph(self, paths: Iterable[Path]) -> StackGraph:
+        import networkx as nx
+
         return StackGraph(nx.DiGraph(self._g.subgraph(set(paths))))
 
     def reversed(self) -> StackGraph:
         """The same modules with every edge flipped (dependency -> dependent), e.g. for destroy."""
+        import networkx as nx
+
         return StackGraph(nx.DiGraph(self._g.reverse(copy=True)))
 
     def topological_order(self) -> list[Path]:
         """Edge targets first: a module comes after everything it points to. Ties sorted by path."""
+        import networkx as nx
+
         return list(reversed(list(nx.lexicographical_topological_sort(self._g, key=str))))
 
     def to_json(self, root: Path) -> dict[str, list[object]]:

@@ -14,7 +14,7 @@ from orchestrator.config.loader import ConfigLoader, TreeResult
 from orchestrator.config.parsecache import ParseCache
 from orchestrator.discovery import config_file, discover
 from orchestrator.errors import ConfigError, ConfigErrors, Pos, TgoError, relpath
-from orchestrator.graph import StackGraph
+from orchestrator.graph import check_graph
 from orchestrator.hcl.values import to_jsonable
 from orchestrator.runtime import Runtime
 
@@ -93,13 +93,13 @@ def render_all(runtime: Runtime, opts: ConfigOptions) -> dict[str, Any]:
 def validate_tree(runtime: Runtime, opts: ConfigOptions) -> ValidateResult:
     """Load every module and check the dependency graph; every problem goes into ``errors``."""
     modules = _modules(runtime, opts)
-    tree = make_loader(runtime, opts).load_tree(modules, workers=EVAL_WORKERS, render=False)
+    tree = make_loader(runtime, opts).load_tree(modules, workers=EVAL_WORKERS, render=False, configs=False)
     errors = list(tree.errors)
     # Modules whose dependencies failed to load are left out of the graph check: their problem
     # is already reported, and a "holds no module" error on top would only add noise.
-    loadable = {p: c for p, c in tree.configs.items() if all(d in tree.configs for d in c.dependency_paths)}
+    loadable = {p: n for p, n in tree.nodes.items() if all(d in tree.nodes for d in n.dependency_paths)}
     try:
-        StackGraph.build(loadable, base=runtime.cwd)
+        check_graph(loadable, base=runtime.cwd)
     except TgoError as err:
         errors.append(err)
     return ValidateResult(modules=modules, errors=errors, tree=tree)

@@ -3,24 +3,70 @@
 
 Each command family lives in its own module and registers itself on the ``tgo`` group:
 ``config_cmds`` (render, validate), ``run_cmds`` (run-all, run, graph), ``auth_cmds`` (auth),
-``drift_cmds`` (drift). :func:`main` is the only place that maps exceptions to exit codes:
+``drift_cmds`` (drift). A family is imported only when one of its commands is looked up (or when
+the whole list is needed, e.g. ``--help``): ``tgo validate`` does not pay for importing the run
+engine and AWS code. :func:`main` is the only place that maps exceptions to exit codes:
 a :class:`~orchestrator.errors.TgoError` prints its message (no traceback unless ``--debug``)
 and exits with its ``exit_code``; anything else is a bug and prints a traceback with exit 1.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 import traceback
 
 import click
 
 from orchestrator import __version__
-from orchestrator.cli import auth_cmds, config_cmds, drift_cmds, run_cmds
 from orchestrator.errors import EXIT_FAILED, EXIT_USAGE, TgoError
 
+FAMILIES = ("config_cmds", "run_cmds", "auth_cmds", "drift_cmds")
+# Which family registers a command: only a hint for speed. A name not listed here (a family that
+# grew a command) loads every family, so a stale entry costs time, never a missing command.
+COMMAND_FAMILIES = {
+    "render": "config_cmds",
+    "validate": "config_cmds",
+    "run-all": "run_cmds",
+    "run": "run_cmds",
+    "graph": "run_cmds",
+    "auth": "auth_cmds",
+    "drift": "drift_cmds",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A group whose command families are imported (and register themselves) on first use."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._registered: set[str] = set()
+
+    def _register(self, family: str) -> None:
+        if family not in self._registered:
+            self._registered.add(family)
+            importlib.import_module(f"orchestrator.cli.{family}").register(self)
+
+    def _register_all(self) -> None:
+        for family in FAMILIES:
+            self._register(family)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        family = COMMAND_FAMILIES.get(cmd_name)
+        if family is not None:
+            self._register(family)
+        command = super().get_command(ctx, cmd_name)
+        if command is None:
+            self._register_all()
+            command = super().get_command(ctx, cmd_name)
+        return command
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._register_all()
+        return super().list_commands(ctx)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="tgo")
 @click.option("--debug", is_flag=True, envvar="TGO_DEBUG", help="Show tracebacks for errors.")
 @click.pass_context
@@ -28,10 +74,6 @@ def tgo(ctx: click.Context, debug: bool) -> None:
     """Orchestrate Terraform across a Terragrunt live repository."""
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
-
-
-for _module in (config_cmds, run_cmds, auth_cmds, drift_cmds):
-    _module.register(tgo)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -31,6 +31,7 @@ from orchestrator.config.render import render_form
 from orchestrator.config.validate import to_model
 from orchestrator.discovery import config_files_under
 from orchestrator.errors import ConfigError, ConfigErrors, EvalError, Pos, TgoError, relpath
+from orchestrator.graph import GraphNode
 from orchestrator.hcl.ast import Body
 from orchestrator.hcl.values import Value
 from orchestrator.process import run_capture
@@ -46,12 +47,15 @@ MIN_PARALLEL_MODULES = 64
 class TreeResult:
     """Every module of a tree: ``configs`` that loaded, ``errors`` of all the others (deduplicated).
 
-    ``rendered`` holds each loaded module's render-json form (unless ``load_tree(render=False)``);
-    ``external`` the dependency modules
-    loaded because a module depends on them although they are outside the requested directories.
+    ``nodes`` holds the graph summary of every module that loaded (in the same order as
+    ``configs``); ``configs`` is left empty with ``load_tree(configs=False)``. ``rendered`` holds each
+    loaded module's render-json form (unless ``load_tree(render=False)``); ``external`` the
+    dependency modules loaded because a module depends on them although they are outside the
+    requested directories.
     """
 
     configs: dict[Path, ModuleConfig] = field(default_factory=dict)
+    nodes: dict[Path, GraphNode] = field(default_factory=dict)
     errors: list[TgoError] = field(default_factory=list)
     rendered: dict[Path, dict[str, Any]] = field(default_factory=dict)
     external: set[Path] = field(default_factory=set)
@@ -194,12 +198,15 @@ class ConfigLoader:
         prefetch: bool = True,
         workers: int = 1,
         render: bool = True,
+        configs: bool = True,
     ) -> TreeResult:
         """Every module of ``module_dirs`` plus the dependencies they name; ALL errors collected.
 
         ``workers > 1`` evaluates the modules in that many forked processes (see
         :mod:`orchestrator.config.parallel`); only for single-threaded, read-only callers, and only
         used when the loader has no AWS callbacks. Results are the same either way.
+        ``render=False`` / ``configs=False`` leave ``rendered`` / ``configs`` of the result empty
+        (less to send back from the children when the caller only validates).
         """
         dirs = [self.fs.resolve(d) for d in module_dirs]
         parallel = workers > 1 and len(dirs) >= MIN_PARALLEL_MODULES and self._aws_identity is None
@@ -214,7 +221,7 @@ class ConfigLoader:
                 self.files.preload([f for f in files if f not in own])
             else:
                 self.files.prefetch(files)
-        tree = _TreeLoad(self, command, render)
+        tree = _TreeLoad(self, command, render=render, configs=configs)
         if parallel:
             tree.in_children(dirs, workers)
         return tree.finish(dirs)
@@ -317,10 +324,11 @@ class ConfigLoader:
 class _TreeLoad:
     """The bookkeeping of one :meth:`ConfigLoader.load_tree` call (single-threaded)."""
 
-    def __init__(self, loader: ConfigLoader, command: str | None, render: bool) -> None:
+    def __init__(self, loader: ConfigLoader, command: str | None, *, render: bool, configs: bool) -> None:
         self.loader = loader
         self.command = command
         self.render = render
+        self.configs = configs
         self.result = TreeResult()
         self.seen: set[str] = set()
         self.done: set[Path] = set()
@@ -335,13 +343,20 @@ class _TreeLoad:
         self.record(module, config, rendered, None)
 
     def record(self, module: Path, config: Any, rendered: Any, error: TgoError | None) -> None:
+        """``config`` is a ModuleConfig, or only its GraphNode when it comes back from a child
+        and ``configs`` is off."""
         if error is not None:
             for e in error.errors if isinstance(error, ConfigErrors) else [error]:
                 if e.format() not in self.seen:
                     self.seen.add(e.format())
                     self.result.errors.append(e)
             return
-        self.result.configs[module] = config
+        if isinstance(config, GraphNode):
+            self.result.nodes[module] = config
+        else:
+            self.result.nodes[module] = GraphNode.of(config)
+            if self.configs:
+                self.result.configs[module] = config
         if self.render:
             self.result.rendered[module] = rendered
 
@@ -350,11 +365,12 @@ class _TreeLoad:
         so the children inherit them), the others in forked children; in-process if that fails."""
         self.evaluate(dirs[0])
         loader = self.loader
-        render = self.render
+        render, configs = self.render, self.configs
 
-        def evaluate(module: Path) -> tuple[ModuleConfig, dict[str, Any] | None]:
+        def evaluate(module: Path) -> tuple[ModuleConfig | GraphNode, dict[str, Any] | None]:
             config, rendered = loader.evaluate_module(module, command=self.command)
-            return config, rendered if render else None  # less to send back when unused
+            # Less to send back (and unpickle here) when unused.
+            return config if configs else GraphNode.of(config), rendered if render else None
 
         evaluated = evaluate_in_children(
             evaluate,
@@ -376,7 +392,7 @@ class _TreeLoad:
             module = todo.pop(0)
             if module not in self.done:
                 self.evaluate(module)
-            loaded = self.result.configs.get(module)
+            loaded = self.result.nodes.get(module)
             for dep in loaded.dependency_paths if loaded else ():
                 if dep not in self.done and dep not in requested:
                     self.result.external.add(dep)
