@@ -33,14 +33,20 @@ CHAINED_MAX_DURATION = 3600
 STAT_NAMES = ("assume_role_calls", "cache_hits", "refreshes", "throttled_retries")
 
 
+def _hint_for(code: str) -> str:
+    """What to do about an STS failure code: the fix differs for missing, expired or refused access."""
+    if code in {"NoCredentials", "NoCredentialsError"}:
+        return "set base AWS credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or `aws sso login`"
+    if code in {"ExpiredToken", "ExpiredTokenException", "RequestExpired"}:
+        return "the base credentials have expired: log in again (e.g. `aws sso login`)"
+    return "check the role's trust policy and that the base credentials are valid and not expired"
+
+
 class RoleAssumeError(AuthError):
     """A role could not be assumed. ``role_arn`` and ``code`` say which and why (no secrets)."""
 
     def __init__(self, role_arn: str, code: str, message: str, *, hint: str | None = None) -> None:
-        super().__init__(
-            f"cannot assume {role_arn}: {code}: {message}",
-            hint=hint or "check the role's trust policy and that the base credentials are valid and not expired",
-        )
+        super().__init__(f"cannot assume {role_arn}: {code}: {message}", hint=hint or _hint_for(code))
         self.role_arn = role_arn
         self.code = code
 
