@@ -36,13 +36,25 @@ from orchestrator.terraform.commands import (
 )
 from orchestrator.terraform.parsing import PlanSummary, parse_outputs, parse_plan
 from orchestrator.terraform.retry import ignored_because, retry_delay, retry_rules
-from orchestrator.terraform.workdir import WorkDir, prepare
+from orchestrator.terraform.workdir import LOCK_FILE, WorkDir, prepare
 
 CredentialsEnv = Callable[[ModuleConfig], Mapping[str, str | None]]
 RunStatus = Literal["succeeded", "failed", "interrupted"]
 EnvFn = Callable[[], Mapping[str, str]]
 """Builds a child environment; called right before each process (credentials may have been refreshed)."""
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _initialised(work: WorkDir, out: ModuleOutput | None) -> None:
+    work.mark_initialised()
+    _lock_file_back(work, out)
+
+
+def _lock_file_back(work: WorkDir, out: ModuleOutput | None) -> None:
+    """``copy_terraform_lock_file``: the lock file terraform wrote in the copy goes back to the module
+    directory, where users commit it. Raises OSError (the run then fails: "cannot prepare")."""
+    if work.copy_lock_file_back() and out is not None and work.lock_file_home is not None:
+        out.note(f"copied {LOCK_FILE} to {work.lock_file_home}")
 
 
 def no_credentials(_cfg: ModuleConfig) -> Mapping[str, str | None]:
@@ -138,8 +150,10 @@ class ModuleExecutor:
         else:
             argv = build_argv(tf, cmd, extra, multi=req.multi, plan_out=req.plan_out, color=req.color)
         result = self._attempts(cfg, argv, work=work, env=env, out=out, req=req)
-        if cmd.name == "init" and result.status == "succeeded":
-            work.mark_initialised()
+        if result.status == "succeeded" and cmd.name == "init":
+            _initialised(work, out)
+        elif result.status == "succeeded" and cmd.name == "providers" and cmd.args[:1] == ("lock",):
+            _lock_file_back(work, out)  # Terragrunt copies it back after `providers lock` too
         result = replace(
             result,
             working_dir=work.path,
@@ -162,7 +176,7 @@ class ModuleExecutor:
             group=self.group,
         )
         if code == 0:
-            work.mark_initialised()
+            _initialised(work, out)
             return None
         status: RunStatus = "interrupted" if self._stopped() else "failed"
         tail = tuple(out.stderr_tail())
@@ -267,7 +281,7 @@ class ModuleExecutor:
                 if out is not None:
                     out.note(f"cannot read outputs of {cfg.path}: terraform init exited with {init.returncode}")
                 return None
-            work.mark_initialised()
+            _initialised(work, out)
         extra = extra_arguments(cfg, "output", lambda p: p.is_file())
         shown = run_capture([tf, "output", "-json"], cwd=work.path, env=self.env_for(cfg, extra))
         if shown.returncode != 0:
