@@ -37,6 +37,40 @@ FLAGS: dict[str, tuple[bool, bool, tuple[str, ...]]] = {
     "--no-cache": (False, False, ()),
 }
 ALIASES = {alias: name for name, (_, _, aliases) in FLAGS.items() for alias in (name, *aliases)}
+HELP: dict[str, str] = {
+    "--working-dir": "root of the tree (default: the current directory)",
+    "--include-dir": "run only modules matching this glob (repeatable; ** spans directories)",
+    "--exclude-dir": "do not run modules matching this glob (repeatable)",
+    "--account": "run only modules in this AWS account, by ID or account.hcl name (repeatable)",
+    "--parallelism": "at most N modules at once (default: 2 x CPUs, 4..16)",
+    "--fail-fast": "start nothing new after the first failure",
+    "--tf-path": "the terraform binary (also TG_TF_PATH)",
+    "--log-dir": "the run directory (default: .tgo/runs/<timestamp>/)",
+    "--out-dir": "where plans are saved (default: <run dir>/plans/)",
+    "--output": "stream (each line prefixed with its module) or grouped (one block per module)",
+    "--report-file": "write the JSON run report here",
+    "--yes": "do not ask before apply/destroy",
+    "--non-interactive": "same as --yes",
+    "--include-external-dependencies": "also run dependencies outside the selection (default: only read them)",
+    "--iam-role": "role ARN for every module (also TG_IAM_ROLE)",
+    "--iam-assume-role-duration": "session duration in seconds (900..43200)",
+    "--iam-assume-role-session-name": "session name (default: tgo-<time>-<run id>)",
+    "--iam-assume-role-web-identity-token": "a web identity token, or a file holding one",
+    "--no-preflight": "do not assume every role before apply/destroy",
+    "--no-cache": "do not use the parse cache (.tgo/cache or TGO_CACHE_DIR)",
+}
+
+
+def flags_help() -> str:
+    """The flag table for ``--help`` (click prints it verbatim after the ``\\b`` marker)."""
+    lines = ["\b", "tgo flags (before or after the terraform command; others go to terraform; -- ends them):"]
+    spelled = {name: name + (" VALUE" if takes_value else "") for name, (takes_value, _, _) in FLAGS.items()}
+    width = max(map(len, spelled.values()))
+    for name, (_, _, aliases) in FLAGS.items():
+        lines.append(f"  {spelled[name]:<{width}}  {HELP[name]}")
+        if aliases:
+            lines.append(f"  {'':<{width}}  (alias {', '.join(aliases)})")
+    return "\n".join(lines)
 
 
 @dataclass

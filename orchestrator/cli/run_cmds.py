@@ -15,7 +15,7 @@ from orchestrator.app.auth import AwsAuth
 from orchestrator.app.run import RunOptions, RunServices, default_parallelism, graph_text, run_all
 from orchestrator.app.run_select import Loader
 from orchestrator.aws.roles import RoleOverrides
-from orchestrator.cli.run_argv import RunArgv, split_run_argv
+from orchestrator.cli.run_argv import RunArgv, flags_help, split_run_argv
 from orchestrator.errors import UsageError
 from orchestrator.report.summary import account_plan_lines, summary_lines
 from orchestrator.runtime import Runtime
@@ -149,13 +149,20 @@ def _run(args: tuple[str, ...], *, single: bool) -> int:
 def register(group: click.Group) -> None:
     """Add ``run-all``, ``run`` and ``graph`` to ``group``."""
 
-    @group.command("run-all", context_settings=PASS_THROUGH)
+    @group.command("run-all", context_settings=PASS_THROUGH, epilog=flags_help())
     @click.argument("args", nargs=-1, type=click.UNPROCESSED)
     def run_all_cmd(args: tuple[str, ...]) -> int:
-        """Run a terraform command in every module, in dependency order. See docs/cli.md."""
+        """Run a terraform command in every module, in dependency order.
+
+        \b
+        tgo run-all <terraform command> [terraform args] [tgo flags]
+        e.g. tgo run-all plan -detailed-exitcode --parallelism 4 --non-interactive
+        Exit codes: 0 ok, 1 a module failed, 2 changes (plan -detailed-exitcode), 3 config error,
+        64 usage, 130 interrupted. Reference: docs/cli.md.
+        """
         return _run(args, single=False)
 
-    @group.command("run", context_settings=PASS_THROUGH)
+    @group.command("run", context_settings=PASS_THROUGH, epilog=flags_help())
     @click.argument("args", nargs=-1, type=click.UNPROCESSED)
     def run_cmd(args: tuple[str, ...]) -> int:
         """Run a terraform command in one module (the working directory)."""
