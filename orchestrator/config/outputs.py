@@ -5,7 +5,8 @@ Rules (Terragrunt's, with tgo's unknowns for render/validate), for an enabled de
 2. Real outputs (from ``terraform output -json``) when present and non-empty; merged with
    ``mock_outputs`` per ``mock_outputs_merge_strategy_with_state`` when mocks are allowed.
 3. Else ``mock_outputs`` when allowed for the command (always for render/validate, ``command``
-   None; else when ``mock_outputs_allowed_terraform_commands`` is unset or lists the command).
+   None; never for ``apply``, unlike Terragrunt; else when ``mock_outputs_allowed_terraform_commands``
+   is unset or lists the command). ``skip_outputs`` (rule 1) is the explicit opt-out and still applies.
 4. Else, for render/validate, UNKNOWN; for a real command, a ConfigError telling what to do.
 
 Pure functions.
@@ -20,8 +21,14 @@ from typing import Any
 from orchestrator.errors import ConfigError, Pos, relpath
 from orchestrator.hcl.values import UNKNOWN, Value
 
+NEVER_MOCKED = frozenset({"apply"})
+"""Commands that never see mock outputs, whatever the config allows: applying a placeholder VPC id
+would create real resources wired to nothing (Terragrunt allows it when the list is unset)."""
+
 
 def mocks_allowed(dep: Mapping[str, Any], command: str | None) -> bool:
+    if command in NEVER_MOCKED:
+        return False
     allowed = dep.get("mock_outputs_allowed_terraform_commands")
     return command is None or allowed is None or (isinstance(allowed, list) and command in allowed)
 
@@ -77,5 +84,9 @@ def resolve_outputs(
         f'dependency "{name}" ({relpath(config_path, base)}) has no outputs',
         pos=pos,
         attr=f"dependency.{name}",
-        hint=f"apply it first, or set mock_outputs allowed for {command}",
+        hint=(
+            "apply it first: tgo never applies with mock outputs"
+            if command in NEVER_MOCKED
+            else f"apply it first, or set mock_outputs allowed for {command}"
+        ),
     )

@@ -186,3 +186,21 @@ def test_load_module_from_threads_parses_each_file_once(write_tree: WriteTree, l
     assert results == {i: {"r": f"m{i % 8}"} for i in range(32)}
     assert set(loader.files.parse_counts.values()) == {1}
     assert len(loader.files.parse_counts) == 9
+
+
+def test_apply_never_uses_mock_outputs_even_when_allowed() -> None:
+    listed = {"name": "vpc", "mock_outputs": {"id": "vpc-mock"}, "mock_outputs_allowed_terraform_commands": ["apply"]}
+    unset = {"name": "vpc", "mock_outputs": {"id": "vpc-mock"}}
+    for dep in (listed, unset):
+        with pytest.raises(ConfigError, match="has no outputs") as info:
+            resolve_outputs(dep, VPC, command="apply", outputs=None, pos=None)
+        assert "never applies with mock outputs" in (info.value.hint or "")
+        assert resolve_outputs(
+            dep, VPC, command="plan" if dep is unset else "apply", outputs={VPC: {"x": 1}}, pos=None
+        )[0] == {"x": 1}, "no mock merged into real outputs either"
+    shallow = {**unset, "mock_outputs_merge_strategy_with_state": "shallow"}
+    assert resolve_outputs(shallow, VPC, command="apply", outputs={VPC: {"x": 1}}, pos=None) == ({"x": 1}, False)
+    assert resolve_outputs(shallow, VPC, command="plan", outputs={VPC: {"x": 1}}, pos=None)[0] == {
+        "id": "vpc-mock",
+        "x": 1,
+    }

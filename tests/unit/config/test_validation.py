@@ -123,5 +123,5 @@ def test_dependency_outputs_mocks_and_real(write_tree: WriteTree, loader: Config
     with pytest.raises(ConfigError) as info:
         loader.load_module(root / "m", command="apply")
     assert 'dependency "vpc" (vpc) has no outputs' in info.value.format()
-    assert "set mock_outputs allowed for apply" in info.value.format()
+    assert "apply it first: tgo never applies with mock outputs" in info.value.format()
     assert loader.load_module(root / "m").inputs == {"id": "mock"}
