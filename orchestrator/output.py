@@ -6,8 +6,10 @@ Contract (all methods thread-safe; one lock orders every write to the terminal):
   lines are whole (process.run_streaming hands over whole lines) and never interleave mid-line.
 - ``grouped`` mode: a module's lines are printed as one block when the module finishes.
 - Every module's full output goes to ``<log_dir>/<module path with / as __>.log``, unprefixed.
-- ``live`` (a TTY with colour, not CI): a status line (running / done / failed counts, the running
-  modules, elapsed) is redrawn under the output; otherwise status changes are plain ``[tgo]`` lines.
+- ``live`` (a TTY with colour, not CI): a status line (queued / waiting / running / succeeded / failed
+  / ... counts, the running modules with their own elapsed time, the run's elapsed time) is redrawn under
+  the output; otherwise status changes are plain ``[tgo]`` lines (``queued`` and ``waiting`` unprinted).
+  States: ``waiting`` = dependencies not finished; ``queued`` = ready, held by ``--parallelism``.
 Nothing here knows terraform; secrets never reach it because argv and env are never printed.
 """
 
@@ -50,6 +52,7 @@ class RunOutput:
         self.live = live
         self._lock = threading.Lock()
         self._states: dict[str, str] = {}
+        self._started: dict[str, float] = {}
         self._monotonic = monotonic
         self._t0 = monotonic() if monotonic else 0.0
         self._status_shown = False
@@ -76,9 +79,11 @@ class RunOutput:
                 self.console.print(text)
 
     def status(self, display: str, state: str, detail: str = "") -> None:
-        """Record a module's state (queued/running/succeeded/failed/skipped/...)."""
+        """Record a module's state (waiting/queued/running/succeeded/failed/skipped/...)."""
         with self._lock:
             self._states[display] = state
+            if state == "running" and self._monotonic:
+                self._started[display] = self._monotonic()
             if self.live:
                 self.console.out.write(_CLEAR + self._status_text())
                 self.console.out.flush()
@@ -89,9 +94,14 @@ class RunOutput:
 
     def _status_text(self) -> str:
         counts = Counter(self._states.values())
-        running = [d for d, s in self._states.items() if s == "running"]
-        elapsed = f" {self._monotonic() - self._t0:.0f}s" if self._monotonic else ""
-        states = ("queued", "running", "succeeded", "failed", "skipped", "interrupted")
+        now = self._monotonic() if self._monotonic else None
+        running = [
+            f"{d} {now - self._started[d]:.0f}s" if now is not None and d in self._started else d
+            for d, s in self._states.items()
+            if s == "running"
+        ]
+        elapsed = f" {now - self._t0:.0f}s" if now is not None else ""
+        states = ("queued", "waiting", "running", "succeeded", "failed", "skipped", "interrupted")
         parts = [f"{counts[s]} {s}" for s in states if counts[s]]
         shown = ", ".join(running[:3]) + (", ..." if len(running) > 3 else "")
         return f"[tgo{elapsed}] {' | '.join(parts)}" + (f" | {shown}" if shown else "")

@@ -12,8 +12,8 @@ Contract:
   ``INTERRUPTED``; running nodes finish (the caller interrupts them) and, if they fail after the
   cancel, are ``INTERRUPTED`` too, keeping their value.
 - ``ValueError`` for a dependency that is not a node, or a cycle (callers check cycles first).
-- Thread-safety: ``fn`` runs on worker threads; ``on_event`` is called from the coordinating
-  (calling) thread only, so it need not be thread-safe with respect to itself.
+- Thread-safety: ``fn`` runs on worker threads; ``on_event`` and ``on_ready`` are called from the
+  coordinating (calling) thread only, so they need not be thread-safe with respect to themselves.
 """
 
 from __future__ import annotations
@@ -98,12 +98,16 @@ class _Run(Generic[N, R]):
         self.ready.sort(key=lambda n: self.priority[n])
         return self.ready.pop()
 
-    def succeed(self, node: N, outcome: Outcome[N, R]) -> None:
+    def succeed(self, node: N, outcome: Outcome[N, R]) -> list[N]:
+        """Record a success; returns the dependents it made ready."""
         self.outcomes[node] = outcome
+        freed: list[N] = []
         for d in self.dependents[node]:
             self.waiting[d] -= 1
             if self.waiting[d] == 0:
-                self.ready.append(d)
+                freed.append(d)
+        self.ready.extend(freed)
+        return freed
 
     def fail(self, node: N, outcome: Outcome[N, R]) -> list[N]:
         """Record a failure; skip (or, after a cancel, interrupt) its transitive dependents not decided
@@ -135,12 +139,15 @@ def run_dag(
     is_failure: Callable[[R], bool] = lambda _result: False,
     weight: Callable[[N], float] = lambda _node: 1.0,
     on_event: Callable[[str, N, Outcome[N, R] | None], None] | None = None,
+    on_ready: Callable[[N], None] | None = None,
 ) -> dict[N, Outcome[N, R]]:
     """Run ``fn(node)`` for every node of ``dag`` (node -> its dependencies); see the module doc.
 
     Among ready nodes, the one with the heaviest remaining path (by ``weight``) starts first, which
     keeps the makespan near the critical path. ``on_event(kind, node, outcome)`` reports
-    ``"start"``, ``"finish"`` and ``"skip"``.
+    ``"start"``, ``"finish"`` and ``"skip"``. ``on_ready(node)`` reports a node whose dependencies all
+    succeeded (at once for nodes without any), before its ``"start"``: until it starts it is held only
+    by ``parallelism`` (or fail-fast / cancel); until then it was waiting on its dependencies.
     """
     if parallelism < 1:
         raise ValueError("parallelism must be at least 1")
@@ -148,6 +155,9 @@ def run_dag(
     state: _Run[N, R] = _Run(deps, _levels(deps, weight))
     cancel = cancel or threading.Event()
     notify = on_event or (lambda _kind, _node, _outcome: None)
+    freed = on_ready or (lambda _node: None)
+    for node in list(state.ready):
+        freed(node)
     running: dict[Future[R], N] = {}
     failed_first: N | None = None
 
@@ -167,7 +177,8 @@ def run_dag(
                 node = running.pop(fut)
                 outcome: Outcome[N, R] = _outcome_of(fut, is_failure, cancel)
                 if outcome.status is Status.SUCCEEDED:
-                    state.succeed(node, outcome)
+                    for ready in state.succeed(node, outcome):
+                        freed(ready)
                 else:
                     for skipped in state.fail(node, outcome):
                         notify("skip", skipped, state.outcomes[skipped])

@@ -235,8 +235,8 @@ def _execute(
         if kind == "skip" and outcome is not None:
             output.status(selection.display(path), outcome.status.value)
 
-    for path in selection.run:
-        output.status(selection.display(path), "queued")
+    for path in selection.run:  # until run_dag says a module's dependencies are done (then "queued")
+        output.status(selection.display(path), "waiting")
     try:
         return run_dag(
             selection.dag(reverse=options.command.is_destroy),
@@ -246,6 +246,7 @@ def _execute(
             cancel=services.cancel,
             is_failure=lambda done: done.run.status != "succeeded",
             on_event=on_event,
+            on_ready=lambda path: output.status(selection.display(path), "queued"),
         )
     finally:
         output.close()
