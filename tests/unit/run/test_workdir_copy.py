@@ -17,7 +17,7 @@ from orchestrator.process import ProcessGroup
 from orchestrator.runtime import Console
 from orchestrator.terraform.commands import TfCommand
 from orchestrator.terraform.executor import ExecRequest, ModuleExecutor
-from orchestrator.terraform.workdir import CopyRules, prepare
+from orchestrator.terraform.workdir import MANIFEST, CopyRules, prepare
 
 
 def write(root: Path, files: dict[str, str]) -> None:
@@ -30,7 +30,7 @@ def listing(root: Path) -> set[str]:
     return {
         p.relative_to(root).as_posix()
         for p in root.rglob("*")
-        if p.is_file() and ".terraform" not in p.relative_to(root).parts
+        if p.is_file() and ".terraform" not in p.relative_to(root).parts and p.name != MANIFEST
     }
 
 
@@ -53,7 +53,7 @@ def tree(tmp_path: Path, **terraform: object) -> ModuleConfig:
             "terraform.tfstate": "{}",
         },
     )
-    tb = TerraformBlock(source="../../src", **terraform)  # type: ignore[arg-type]
+    tb = TerraformBlock(source="../../src", **terraform)
     return ModuleConfig(path=mod, config_file=mod / "terragrunt.hcl", terraform=tb)
 
 
@@ -192,3 +192,18 @@ def test_real_terraform_sees_included_hidden_file_and_not_excluded_one(tmp_path:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "from-hidden-file" in done.stdout
+
+
+def test_files_no_longer_copied_leave_the_cache_on_the_next_prepare(tmp_path: Path) -> None:
+    cfg = tree(tmp_path)
+    work = prepare(cfg, {})
+    assert {"notes.txt", "big.zip", "extra.tf"} <= listing(work.path)
+    (work.path / "made-by-terraform.txt").write_text("")  # not ours: stays
+    (cfg.path / "extra.tf").unlink()
+    assert cfg.terraform is not None
+    newly = cfg.terraform.model_copy(update={"exclude_from_copy": ["*.zip", "notes.txt"]})
+    again = cfg.model_copy(update={"terraform": newly})
+    work = prepare(again, {})
+    got = listing(work.path)
+    assert {"notes.txt", "big.zip", "extra.tf"}.isdisjoint(got)
+    assert {"main.tf", "made-by-terraform.txt", "data/values.json"} <= got
