@@ -12,6 +12,7 @@ EvalError, HclSyntaxError, ConfigErrors, ToolError).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -25,7 +26,7 @@ from orchestrator.config.evaluation import Evaluated, FileEvaluation
 from orchestrator.config.files import FileStore
 from orchestrator.config.fscache import FsCache
 from orchestrator.config.models import ModuleConfig
-from orchestrator.config.parallel import evaluate_in_children
+from orchestrator.config.parallel import evaluate_in_children, fewer_collections
 from orchestrator.config.parsecache import ParseCache
 from orchestrator.config.render import render_form
 from orchestrator.config.validate import to_model
@@ -211,6 +212,12 @@ class ConfigLoader:
         dirs = [self.fs.resolve(d) for d in module_dirs]
         parallel = workers > 1 and len(dirs) >= MIN_PARALLEL_MODULES and self._aws_identity is None
         parallel = parallel and self._role_env is None
+        with fewer_collections() if parallel else contextlib.nullcontext():
+            tree = _TreeLoad(self, command, render, configs)
+            return self._load_tree(dirs, prefetch, workers if parallel else 1, tree)
+
+    def _load_tree(self, dirs: list[Path], prefetch: bool, workers: int, tree: _TreeLoad) -> TreeResult:
+        parallel = workers > 1
         if prefetch and dirs:
             files = self._tree_files(dirs)
             if parallel:
@@ -221,7 +228,6 @@ class ConfigLoader:
                 self.files.preload([f for f in files if f not in own])
             else:
                 self.files.prefetch(files)
-        tree = _TreeLoad(self, command, render=render, configs=configs)
         if parallel:
             tree.in_children(dirs, workers)
         return tree.finish(dirs)
@@ -324,7 +330,7 @@ class ConfigLoader:
 class _TreeLoad:
     """The bookkeeping of one :meth:`ConfigLoader.load_tree` call (single-threaded)."""
 
-    def __init__(self, loader: ConfigLoader, command: str | None, *, render: bool, configs: bool) -> None:
+    def __init__(self, loader: ConfigLoader, command: str | None, render: bool, configs: bool) -> None:
         self.loader = loader
         self.command = command
         self.render = render
@@ -362,8 +368,13 @@ class _TreeLoad:
 
     def in_children(self, dirs: list[Path], workers: int) -> None:
         """The first module in-process (it reads the shared files above the tree, such as root.hcl,
-        so the children inherit them), the others in forked children; in-process if that fails."""
+        so the children inherit them), then the next share of the modules in-process while
+        ``workers - 1`` forked children evaluate the others; in-process if that fails.
+
+        Results are recorded in ``dirs`` order whichever process evaluated them."""
         self.evaluate(dirs[0])
+        rest = dirs[1:]
+        own = rest[: len(rest) // workers]
         loader = self.loader
         render, configs = self.render, self.configs
 
@@ -372,11 +383,12 @@ class _TreeLoad:
             # Less to send back (and unpickle here) when unused.
             return config if configs else GraphNode.of(config), rendered if render else None
 
+        def meanwhile() -> None:
+            for module in own:
+                self.evaluate(module)
+
         evaluated = evaluate_in_children(
-            evaluate,
-            lambda: loader.files.parse_counts,
-            dirs[1:],
-            workers,
+            evaluate, lambda: loader.files.parse_counts, rest[len(own) :], workers - 1, meanwhile
         )
         outcomes, parsed = evaluated or ([], {})
         loader.files.add_parse_counts(parsed)
