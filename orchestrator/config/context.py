@@ -12,7 +12,7 @@ Immutable and hashable: used as part of memo keys.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchestrator.errors import EvalError
@@ -40,15 +40,47 @@ class FileContext:
     chain: tuple[Path, ...] = field(default=(), compare=True)
     iam_role: str | None = None
 
+    # Direct construction, not dataclasses.replace(): these run several times per file evaluation.
     def for_include(self, target: Path) -> FileContext:
         """The context of ``target`` reached through an include from the current file."""
-        return replace(self, include_dir=target.parent, own_includes=(), chain=(*self.chain, target), iam_role=None)
+        return FileContext(
+            terragrunt_dir=self.terragrunt_dir,
+            config_file=self.config_file,
+            original_dir=self.original_dir,
+            command=self.command,
+            include_dir=target.parent,
+            own_includes=(),
+            chain=(*self.chain, target),
+            iam_role=None,
+        )
 
     def with_includes(self, includes: tuple[tuple[str, Path], ...]) -> FileContext:
-        return replace(self, own_includes=includes)
+        if includes == self.own_includes:
+            return self
+        return FileContext(
+            terragrunt_dir=self.terragrunt_dir,
+            config_file=self.config_file,
+            original_dir=self.original_dir,
+            command=self.command,
+            include_dir=self.include_dir,
+            own_includes=includes,
+            chain=self.chain,
+            iam_role=self.iam_role,
+        )
 
     def with_role(self, role: str | None) -> FileContext:
-        return replace(self, iam_role=role)
+        if role == self.iam_role:
+            return self
+        return FileContext(
+            terragrunt_dir=self.terragrunt_dir,
+            config_file=self.config_file,
+            original_dir=self.original_dir,
+            command=self.command,
+            include_dir=self.include_dir,
+            own_includes=self.own_includes,
+            chain=self.chain,
+            iam_role=role,
+        )
 
     def include_target_dir(self, label: str | None) -> Path | None:
         """The directory ``path_relative_*`` / ``get_parent_terragrunt_dir`` measure against.

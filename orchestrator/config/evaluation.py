@@ -87,11 +87,17 @@ class FileEvaluation:
         self.variables: dict[str, Value] = {}
         self.used_mocks = False
         self.dependencies: dict[str, Any] | None = None
+        self._ectx: tuple[FileContext, EvalContext] | None = None
 
     # helpers -------------------------------------------------------------------------------------
     def eval_context(self) -> EvalContext:
-        functions = TerragruntFunctions(self.ctx, self.session).table()
-        return EvalContext(variables=self.variables, functions=functions, base_dir=self.ctx.terragrunt_dir)
+        """The context of the current phase: shared by the phases that run with the same ``ctx``
+        (``variables`` is one dict that the phases fill in)."""
+        if self._ectx is None or self._ectx[0] is not self.ctx:
+            functions = TerragruntFunctions(self.ctx, self.session).table()
+            ectx = EvalContext(variables=self.variables, functions=functions, base_dir=self.ctx.terragrunt_dir)
+            self._ectx = (self.ctx, ectx)
+        return self._ectx[1]
 
     def blocks(self) -> BlockEvaluator:
         ectx = self.eval_context()
@@ -156,8 +162,7 @@ class FileEvaluation:
         value = self._eval_attr(attr, where, ectx)
         if not isinstance(value, str) or not value:
             raise ConfigError("must be a non-empty string", pos=attr.pos, attr=where, hint="give the file to include")
-        target = Path(value)
-        target = self.session.fs.resolve(target if target.is_absolute() else self.path.parent / target)
+        target = self.session.fs.resolve_in(self.path.parent, value)
         if not self.session.fs.is_file(target):
             raise ConfigError(
                 f"included file {relpath(target, self.session.cwd)} does not exist",
@@ -257,8 +262,7 @@ class FileEvaluation:
                 attr=attr,
                 hint='set it to a path like "../vpc"',
             )
-        target = Path(value)
-        target = self.session.fs.resolve(target if target.is_absolute() else self.ctx.terragrunt_dir / target)
+        target = self.session.fs.resolve_in(self.ctx.terragrunt_dir, value)
         if self.session.fs.module_config(target) is None:
             raise ConfigError(
                 "dependency config_path must exist and hold a module: "

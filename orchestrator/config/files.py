@@ -17,8 +17,6 @@ import contextlib
 import logging
 import threading
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +117,10 @@ class FileStore:
             todo.append(path)
         if len(todo) < MIN_FILES_FOR_POOL or workers < 2:
             return  # parsed lazily in-process: a pool costs more than it saves here
+        # Imported here: a warm run (everything in the cache) never starts a pool.
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
         chunk = max(1, len(todo) // (workers * 8))
         # The platform's default start method (fork on Linux): workers start in milliseconds and
         # only parse. forkserver/spawn would re-import the caller's __main__ (``python -m``).

@@ -101,8 +101,9 @@ def _unknown_in_unknown_out(fn: TgFunction) -> TgFunction:
     """As Terraform's built-ins do: an unknown argument gives an unknown result."""
 
     def wrapper(*args: Value) -> Value:
-        if any(a is UNKNOWN for a in args):
-            return UNKNOWN
+        for a in args:
+            if a is UNKNOWN:
+                return UNKNOWN
         return fn(*args)
 
     return wrapper
@@ -176,7 +177,7 @@ class TerragruntFunctions(Mapping[str, TgFunction]):
         """The nearest file named ``name`` in a parent of the module's directory (absolute path)."""
         _arity("find_in_parent_folders", args, 0, 2)
         names = (_str(args[0], "find_in_parent_folders() name"),) if args else DEFAULT_CONFIG_NAMES
-        found = self.host.fs.find_up(self.ctx.config_file.parent, names)
+        found = self.host.fs.find_up_from(self.ctx.config_file, names)
         if found is not None:
             return str(found)
         if len(args) == 2:
@@ -205,10 +206,7 @@ class TerragruntFunctions(Mapping[str, TgFunction]):
 
     def read_terragrunt_config(self, *args: Value) -> Value:
         _arity("read_terragrunt_config", args, 1, 2)
-        path = Path(_str(args[0], "read_terragrunt_config() path"))
-        if not path.is_absolute():
-            path = self.ctx.terragrunt_dir / path
-        path = self.host.fs.resolve(path)
+        path = self.host.fs.resolve_in(self.ctx.terragrunt_dir, _str(args[0], "read_terragrunt_config() path"))
         if not self.host.fs.is_file(path):
             if len(args) == 2:
                 return args[1]

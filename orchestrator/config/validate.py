@@ -19,7 +19,7 @@ from orchestrator.config.blocks import Positions, PosKey
 from orchestrator.config.models import ModuleConfig
 from orchestrator.config.scope import did_you_mean
 from orchestrator.errors import ConfigError, ConfigErrors, Pos, TgoError
-from orchestrator.hcl.values import contains_unknown
+from orchestrator.hcl.values import UNKNOWN, contains_unknown
 
 FREE_FORM = frozenset({"inputs", "locals", "mock_outputs", "outputs"})
 # Terragrunt's defaults when only retry_max_attempts / retry_sleep_interval_sec are set.
@@ -89,8 +89,28 @@ def model_input(raw: dict[str, Any], positions: Positions) -> dict[str, Any]:
     return data
 
 
+def _typed_unknown(data: Any) -> bool:
+    """Whether :func:`check_known` would raise: the same walk, without building paths."""
+    # Loops rather than any(<generator>): this runs over every value of every module.
+    if type(data) is dict:
+        for key, value in data.items():  # noqa: SIM110
+            if key not in FREE_FORM and _typed_unknown(value):
+                return True
+        return False
+    if type(data) is list:
+        for item in data:  # noqa: SIM110
+            if _typed_unknown(item):
+                return True
+        return False
+    if isinstance(data, dict | list):  # subclasses: the general walk
+        return True
+    return data is UNKNOWN
+
+
 def check_known(data: Any, positions: Positions, path: PosKey = ()) -> None:
     """Typed attributes may not hold unknown values (dependency outputs with no mocks)."""
+    if not path and not _typed_unknown(data):
+        return  # the common case, without the path bookkeeping below
     if isinstance(data, dict):
         for key, value in data.items():
             if key not in FREE_FORM:
