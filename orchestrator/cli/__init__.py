@@ -12,6 +12,7 @@ and exits with its ``exit_code``; anything else is a bug and prints a traceback 
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 import traceback
@@ -78,6 +79,17 @@ def tgo(ctx: click.Context, debug: bool) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``tgo`` console script. Never returns."""
+    try:
+        _main(argv)
+    finally:
+        if argv is None:
+            # The process ends here (console script, ``python -m``): spare the collector its final
+            # pass over everything still alive (0.2 s after validating 1,000 modules); the memory
+            # goes back to the OS at once anyway. Callers passing argv (tests) keep a normal heap.
+            gc.freeze()
+
+
+def _main(argv: list[str] | None) -> None:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         code = tgo.main(args=argv, prog_name="tgo", standalone_mode=False)

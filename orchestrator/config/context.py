@@ -19,7 +19,8 @@ from orchestrator.errors import EvalError
 
 
 def posix_relpath(target: Path, start: Path) -> str:
-    return Path(os.path.relpath(target, start)).as_posix()
+    rel = os.path.relpath(target, start)
+    return rel if os.sep == "/" else Path(rel).as_posix()  # relpath's output is already normal
 
 
 @dataclass(frozen=True)
