@@ -36,16 +36,29 @@ class FsCache:
         """``path.resolve()``, memoized on the lexically normalised path (``a/b/../c`` == ``a/c``)."""
         found = self._memo.get(("resolve-as-given", path), _MISSING)
         if found is _MISSING:
-            key = os.path.normpath(path)
-            found = self._memo[("resolve-as-given", path)] = self._get("resolve", key, lambda: Path(key).resolve())
+            found = self._memo[("resolve-as-given", path)] = self._resolved(os.path.normpath(path))
         return found  # type: ignore[no-any-return]
 
     def resolve_in(self, base: Path, value: str) -> Path:
         """:meth:`resolve` of ``value``: an absolute path, or a path relative to ``base``."""
-        found = self._memo.get(("resolve-in", base, value), _MISSING)
+        raw = value if os.path.isabs(value) else os.path.join(base, value)
+        found = self._memo.get(("resolve-raw", raw), _MISSING)
         if found is _MISSING:
-            path = Path(value)
-            found = self._memo[("resolve-in", base, value)] = self.resolve(path if path.is_absolute() else base / path)
+            found = self._memo[("resolve-raw", raw)] = self._resolved(os.path.normpath(raw))
+        return found  # type: ignore[no-any-return]
+
+    def _resolved(self, key: str) -> Path:
+        """``Path(key).resolve()`` for a normalised ``key``, memoized. An absolute path reuses its
+        parent's answer: one lstat for its last component instead of one per component."""
+        found = self._memo.get(("resolve", key), _MISSING)
+        if found is _MISSING:
+            parent, name = os.path.split(key)
+            if not os.path.isabs(key) or not name or not parent:
+                found = Path(key).resolve()
+            else:
+                candidate = os.path.join(self._resolved(parent), name)
+                found = Path(candidate).resolve() if os.path.islink(candidate) else Path(candidate)
+            self._memo[("resolve", key)] = found
         return found  # type: ignore[no-any-return]
 
     def is_file(self, path: Path) -> bool:
@@ -57,22 +70,36 @@ class FsCache:
 
     def find_up_from(self, file: Path, names: tuple[str, ...]) -> Path | None:
         """:meth:`find_up` starting at the directory of ``file`` (what ``find_in_parent_folders`` does)."""
-        return self._get("find_up_from", (file, names), lambda: self.find_up(file.parent, names))
+        found = self._memo.get(("find_up_from", file, names), _MISSING)
+        if found is _MISSING:
+            start = os.path.dirname(file)
+            parent = os.path.dirname(start)
+            found = None if parent == start else self._find_in(parent, names)
+            self._memo[("find_up_from", file, names)] = found
+        return found  # type: ignore[no-any-return]
 
     def find_up(self, start: Path, names: tuple[str, ...]) -> Path | None:
         """The first ``<parent>/<name>`` that exists, walking up from ``start``'s parent.
 
         Memoized per directory, so modules sharing parents share the answers.
         """
-        parent = start.parent
-        if parent == start:
-            return None
+        start_str = os.fspath(start)
+        parent = os.path.dirname(start_str)
+        return None if parent == start_str else self._find_in(parent, names)
 
-        def here() -> Path | None:
+    def _find_in(self, directory: str, names: tuple[str, ...]) -> Path | None:
+        """The first ``<directory>/<name>`` that exists, else the same in its parents."""
+        found = self._memo.get(("find_in", directory, names), _MISSING)
+        if found is _MISSING:
+            found = None
             for name in names:
-                candidate = parent / name
-                if candidate.exists():
-                    return candidate
-            return self.find_up(parent, names)
-
-        return self._get("find_up", (parent, names), here)
+                candidate = os.path.join(directory, name)
+                if os.path.exists(candidate):
+                    found = Path(candidate)
+                    break
+            else:
+                parent = os.path.dirname(directory)
+                if parent != directory:
+                    found = self._find_in(parent, names)
+            self._memo[("find_in", directory, names)] = found
+        return found  # type: ignore[no-any-return]
