@@ -26,7 +26,7 @@ from orchestrator.config.evaluation import Evaluated, FileEvaluation
 from orchestrator.config.files import FileStore
 from orchestrator.config.fscache import FsCache
 from orchestrator.config.models import ModuleConfig
-from orchestrator.config.parallel import evaluate_in_children, fewer_collections
+from orchestrator.config.parallel import evaluate_shared, fewer_collections
 from orchestrator.config.parsecache import ParseCache
 from orchestrator.config.render import render_form
 from orchestrator.config.validate import to_model
@@ -368,13 +368,11 @@ class _TreeLoad:
 
     def in_children(self, dirs: list[Path], workers: int) -> None:
         """The first module in-process (it reads the shared files above the tree, such as root.hcl,
-        so the children inherit them), then the next share of the modules in-process while
-        ``workers - 1`` forked children evaluate the others; in-process if that fails.
+        so the children inherit them), then the others shared between this process and
+        ``workers - 1`` forked children; in-process if that fails.
 
         Results are recorded in ``dirs`` order whichever process evaluated them."""
         self.evaluate(dirs[0])
-        rest = dirs[1:]
-        own = rest[: len(rest) // workers]
         loader = self.loader
         render, configs = self.render, self.configs
 
@@ -383,13 +381,7 @@ class _TreeLoad:
             # Less to send back (and unpickle here) when unused.
             return config if configs else GraphNode.of(config), rendered if render else None
 
-        def meanwhile() -> None:
-            for module in own:
-                self.evaluate(module)
-
-        evaluated = evaluate_in_children(
-            evaluate, lambda: loader.files.parse_counts, rest[len(own) :], workers - 1, meanwhile
-        )
+        evaluated = evaluate_shared(evaluate, lambda: loader.files.parse_counts, dirs[1:], workers)
         outcomes, parsed = evaluated or ([], {})
         loader.files.add_parse_counts(parsed)
         for module, config, rendered, error in outcomes:

@@ -1,5 +1,10 @@
-"""Evaluating many modules on several cores: forked children share the loader's memos as of the
-fork (parsed files, evaluated includes) and send back validated configs and errors.
+"""Evaluating many modules on several cores: this process and forked children share the loader's
+memos as of the fork (parsed files, evaluated includes); the children send back what they evaluated
+(validated configs, or what the caller asked for) and errors.
+
+Work is shared out in small chunks taken from a counter in shared memory as each process gets to
+them, so a process slowed down (by other load on the machine, or by copy-on-write after the fork)
+simply does fewer modules. Results come back in the order of the modules whoever evaluated them.
 
 Only for the read-only commands (``validate``, ``render --all``): the caller must be
 single-threaded, and the loader must not call back into AWS (children would not share its
@@ -14,9 +19,11 @@ import gc
 import logging
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from orchestrator import errors as errors_mod
 from orchestrator.errors import ConfigErrors, Pos, TgoError
@@ -26,6 +33,8 @@ log = logging.getLogger(__name__)
 # Evaluating a tree allocates millions of small objects and frees few of them; at the default
 # threshold (700) the collector runs thousands of times for nothing (a quarter of a warm validate).
 GC_THRESHOLD = 50_000
+
+CHUNK = 8  # modules per take from the shared counter: small enough to balance, large enough to be cheap
 
 Result = tuple[Path, Any, Any, TgoError | None]  # (module, ModuleConfig | None, rendered | None, error)
 Evaluate = Callable[[Path], tuple[Any, Any]]
@@ -61,65 +70,88 @@ def error_from_wire(wire: tuple[Any, ...]) -> TgoError:
     return cls(message, pos=Pos(*pos) if pos else None, attr=attr, hint=hint)
 
 
-def _child(
-    evaluate: Evaluate, counts: Callable[[], dict[Path, int]], modules: Sequence[Path], conn: Connection
-) -> None:
+class _Counter(Protocol):
+    """``multiprocessing.Value("i")``: an int in shared memory with its lock."""
+
+    value: int
+
+    def get_lock(self) -> AbstractContextManager[Any]: ...
+
+
+@dataclass(frozen=True)
+class _Work:
+    """The modules to evaluate and the shared counter of how far the processes got."""
+
+    evaluate: Evaluate
+    modules: Sequence[Path]
+    counter: _Counter
+    chunk: int
+
+    def take(self) -> Iterator[tuple[int, Any, Any, TgoError | None]]:
+        """(index, config, rendered, error) of each module this process takes, chunk by chunk."""
+        modules = self.modules
+        while True:
+            with self.counter.get_lock():
+                start = self.counter.value
+                self.counter.value = start + self.chunk
+            if start >= len(modules):
+                return
+            for i in range(start, min(start + self.chunk, len(modules))):
+                try:
+                    config, rendered = self.evaluate(modules[i])
+                except TgoError as err:
+                    yield i, None, None, err
+                    continue
+                yield i, config, rendered, None
+
+
+def _child(work: _Work, counts: Callable[[], dict[Path, int]], conn: Connection) -> None:
     before = dict(counts())
-    out: list[tuple[Path, Any, Any, Any]] = []
-    for module in modules:
-        try:
-            config, rendered = evaluate(module)
-            out.append((module, config, rendered, None))
-        except TgoError as err:
-            out.append((module, None, None, error_to_wire(err)))
+    out = [(i, config, rendered, error_to_wire(err) if err else None) for i, config, rendered, err in work.take()]
     parsed = {p: n - before.get(p, 0) for p, n in counts().items() if n != before.get(p, 0)}
     conn.send((out, parsed))
     conn.close()
 
 
-def evaluate_in_children(
-    evaluate: Evaluate,
-    counts: Callable[[], dict[Path, int]],
-    modules: Sequence[Path],
-    workers: int,
-    meanwhile: Callable[[], None] | None = None,
+def evaluate_shared(
+    evaluate: Evaluate, counts: Callable[[], dict[Path, int]], modules: Sequence[Path], workers: int
 ) -> tuple[list[Result], dict[Path, int]] | None:
-    """``evaluate`` every module in ``workers`` forked children; None if that was not possible.
+    """``evaluate`` every module here and in ``workers - 1`` forked children; None if that was not
+    possible (then nothing is returned of what was evaluated: the caller starts again in-process).
 
-    ``meanwhile`` runs in this process once the children are started (the caller's own share of
-    the work), unless starting them failed. Returns the results and how many times each file was
-    parsed in the children (``counts`` reads the loader's parse counter), so parse accounting stays
-    exact across processes.
+    Returns the results in ``modules`` order, and how many times each file was parsed in the
+    children (``counts`` reads the loader's parse counter), so parse accounting stays exact across
+    processes (parses in this process are counted by the loader itself).
     """
     try:
         context = multiprocessing.get_context("fork")
     except ValueError:  # pragma: no cover - platforms without fork
         return None
-    size = -(-len(modules) // workers)
-    chunks = [modules[i : i + size] for i in range(0, len(modules), size)]
+    counter: _Counter = context.Value("i", 0)
+    work = _Work(evaluate, modules, counter, max(1, min(CHUNK, len(modules) // (4 * workers))))
     running = []
     # Objects alive now (imported modules, parsed shared files) are never garbage: the collector
     # need not scan them again in any process, and not touching them keeps forked pages shared.
     gc.freeze()
     try:
-        for chunk in chunks:
+        for _ in range(workers - 1):
             receive, send = context.Pipe(duplex=False)
-            proc = context.Process(target=_child, args=(evaluate, counts, chunk, send), daemon=True)
+            proc = context.Process(target=_child, args=(work, counts, send), daemon=True)
             proc.start()
             send.close()
             running.append((proc, receive))
-        if meanwhile is not None:
-            meanwhile()
-        results: list[Result] = []
+        results: dict[int, Result] = {}
+        for i, config, rendered, error in work.take():
+            results[i] = (modules[i], config, rendered, error)
         parsed: dict[Path, int] = {}
         for proc, receive in running:
             outcomes, child_parsed = receive.recv()
-            for module, config, rendered, wire in outcomes:
-                results.append((module, config, rendered, error_from_wire(wire) if wire else None))
+            for i, config, rendered, wire in outcomes:
+                results[i] = (modules[i], config, rendered, error_from_wire(wire) if wire else None)
             for path, n in child_parsed.items():
                 parsed[path] = parsed.get(path, 0) + n
             proc.join()
-        return results, parsed
+        return [results[i] for i in range(len(modules))], parsed
     except (OSError, EOFError) as exc:
         log.debug("parallel evaluation unavailable (%s); evaluating in-process", exc)
         for proc, _ in running:
