@@ -145,15 +145,25 @@ class ConfigLoader:
         self._runs: dict[tuple[tuple[str, ...], Path, str | None], str] = {}
         self._repo_roots: dict[Path, Path] = {}
         self._calls: dict[Path, frozenset[str]] = {}
+        self._displays: dict[Path, str] = {}  # one item set at a time: atomic, needs no lock
         self._logged_blocks: set[str] = set()
 
     # public API ----------------------------------------------------------------------------------
     def display(self, path: Path) -> str:
         """How messages name an (absolute, resolved) file: relative to the working dir when below it."""
-        try:
-            return path.relative_to(self._cwd).as_posix()
-        except ValueError:
-            return relpath(path, self._cwd)
+        # Memoized, and what errors.relpath() does (resolve, then relative to the resolved cwd, else
+        # as given) with the loader's memoized resolve: this is asked for every file and module.
+        found = self._displays.get(path)
+        if found is None:
+            try:
+                found = path.relative_to(self._cwd).as_posix()
+            except ValueError:
+                try:
+                    found = str(self.fs.resolve(path).relative_to(self._cwd))
+                except ValueError:
+                    found = str(path)
+            self._displays[path] = found
+        return found
 
     def load_module(
         self, module_dir: Path, *, command: str | None = None, outputs: Mapping[Path, Mapping[str, Value]] | None = None
