@@ -23,7 +23,7 @@ from orchestrator.aws.model import StsClient
 from orchestrator.aws.preflight import PreflightResult, format_table
 from orchestrator.aws.preflight import preflight as run_preflight
 from orchestrator.aws.roles import RoleOverrides, RoleResolver, default_session_name
-from orchestrator.config.models import ROLE_ARN_RE, ModuleConfig
+from orchestrator.config.models import ModuleConfig, account_of_role
 from orchestrator.discovery import discover
 from orchestrator.errors import ConfigErrors, TgoError
 from orchestrator.runtime import Runtime
@@ -97,8 +97,7 @@ class AwsAuth:
         def place(cfg: ModuleConfig) -> tuple[str | None, str | None]:
             role = self.resolver.overrides.role or cfg.iam_role
             if role:
-                match = ROLE_ARN_RE.match(role)
-                return role, match.group(2) if match else None
+                return role, account_of_role(role)
             if not ask_base:
                 return None, None
             try:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
-from orchestrator.accounts import AccountConvention, known_accounts, names_by_id, resolve_selectors
+from orchestrator.accounts import Account, AccountConvention, known_accounts, names_by_id, resolve_selectors
 from orchestrator.app.auth import AwsAuth
 from orchestrator.app.run import RunOptions, RunServices, default_parallelism, graph_text, run_all
 from orchestrator.app.run_select import Loader
@@ -48,14 +49,19 @@ def _int(value: str | None, name: str, default: int) -> int:
         raise UsageError(f"{name} expects a number, got {value!r}", attr=name) from None
 
 
-def options_from(parsed: RunArgv, runtime: Runtime, *, single: bool) -> RunOptions:
+def working_dir_of(parsed: RunArgv, runtime: Runtime) -> Path:
+    return (runtime.cwd / Path(parsed.one("--working-dir") or runtime.cwd)).resolve()
+
+
+def options_from(parsed: RunArgv, runtime: Runtime, *, single: bool, known: Sequence[Account] = ()) -> RunOptions:
+    """``known``: the tree's accounts (account.hcl), which ``--account`` names are resolved against."""
     if parsed.command is None:
         raise UsageError("missing terraform command", hint="e.g. `tgo run-all plan`")
     output = parsed.one("--output") or "stream"
     if output not in {"stream", "grouped"}:
         raise UsageError(f"--output must be stream or grouped, not {output!r}", attr="--output")
-    workdir = Path(parsed.one("--working-dir") or runtime.cwd)
-    workdir = (runtime.cwd / workdir).resolve()
+    workdir = working_dir_of(parsed, runtime)
+    selectors = parsed.many("--account")
 
     def path(name: str) -> Path | None:
         value = parsed.one(name)
@@ -66,7 +72,7 @@ def options_from(parsed: RunArgv, runtime: Runtime, *, single: bool) -> RunOptio
         working_dir=workdir,
         include_dirs=parsed.many("--include-dir"),
         exclude_dirs=parsed.many("--exclude-dir"),
-        accounts=account_ids(parsed.many("--account"), workdir, runtime),
+        accounts=resolve_selectors(selectors, known) if selectors else (),
         parallelism=_int(parsed.one("--parallelism"), "--parallelism", 1 if single else default_parallelism()),
         fail_fast=parsed.flag("--fail-fast"),
         tf_path=parsed.one("--tf-path"),
@@ -77,13 +83,6 @@ def options_from(parsed: RunArgv, runtime: Runtime, *, single: bool) -> RunOptio
         include_external=parsed.flag("--include-external-dependencies"),
         report_file=path("--report-file"),
     )
-
-
-def account_ids(selectors: tuple[str, ...], workdir: Path, runtime: Runtime) -> tuple[str, ...]:
-    """``--account`` values (IDs, or names from the tree's account.hcl files) as account IDs."""
-    if not selectors:
-        return ()
-    return resolve_selectors(selectors, known_accounts(workdir, AccountConvention.from_env(runtime.environ)))
 
 
 def make_confirm(parsed: RunArgv, *, stdin_tty: bool) -> Any:
@@ -120,7 +119,14 @@ def aws_auth(parsed: RunArgv, runtime: Runtime) -> AwsAuth:
 def _run(args: tuple[str, ...], *, single: bool) -> int:
     runtime = Runtime.from_os()
     parsed = split_run_argv(args)
-    options = options_from(parsed, runtime, single=single)
+    # The tree's account.hcl files are read once, and only when --account asks for accounts: they
+    # resolve --account names and label the plan table.
+    known = (
+        known_accounts(working_dir_of(parsed, runtime), AccountConvention.from_env(runtime.environ))
+        if parsed.many("--account")
+        else []
+    )
+    options = options_from(parsed, runtime, single=single, known=known)
     aws = aws_auth(parsed, runtime)
     services = RunServices(
         loader=make_loader(runtime, aws, cache_dir=None if parsed.flag("--no-cache") else options.working_dir),
@@ -136,11 +142,7 @@ def _run(args: tuple[str, ...], *, single: bool) -> int:
     for line in summary_lines(report):
         say(line)
     if options.command.name == "plan" and not single:
-        # Account names label the table only when --account asked for accounts (reading every
-        # account.hcl is not worth it otherwise).
-        convention = AccountConvention.from_env(runtime.environ)
-        names = names_by_id(known_accounts(options.working_dir, convention)) if options.accounts else {}
-        table = account_plan_lines(report, names)
+        table = account_plan_lines(report, names_by_id(known))
         for line in ["", *table] if table else []:
             say(line)
     return report.exit_code

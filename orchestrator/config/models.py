@@ -29,6 +29,12 @@ MIN_DURATION = 900
 MAX_DURATION = 43200
 
 
+def account_of_role(role_arn: str | None) -> str | None:
+    """The 12-digit account of an IAM role ARN; None for no role or anything that is not a role ARN."""
+    match = ROLE_ARN_RE.match(role_arn) if role_arn else None
+    return match.group(2) if match else None
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -211,8 +217,4 @@ class ModuleConfig(_Model):
 
     def account_id(self) -> str | None:
         """The account of ``iam_role``, if any."""
-        if self.iam_role:
-            match = ROLE_ARN_RE.match(self.iam_role)
-            if match:
-                return match.group(2)
-        return None
+        return account_of_role(self.iam_role)
