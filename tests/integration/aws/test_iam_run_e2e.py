@@ -18,12 +18,13 @@ from orchestrator.app.run import RunOptions, RunServices, run_all
 from orchestrator.aws.backoff import Backoff
 from orchestrator.aws.roles import RoleOverrides
 from orchestrator.config.models import Dependency, Hook, ModuleConfig, TerraformBlock
-from orchestrator.errors import AuthError, TgoError
+from orchestrator.errors import AuthError
 from orchestrator.report.run_model import RunReport
 from orchestrator.runtime import Console, Runtime
 from orchestrator.terraform.commands import TfCommand
 from tests.integration.aws.conftest import ACCOUNTS, ROLES
 from tests.support.console import Captured
+from tests.support.fake_loader import static_tree
 from tests.support.moto_server import MotoServer
 from tests.support.terraform import terraform_env, terraform_path
 
@@ -104,12 +105,7 @@ class RoleTree:
         )
 
     def load_tree(self, dirs: list[Path], *, command: str | None = None) -> Any:
-        @dataclass
-        class Tree:
-            configs: dict[Path, ModuleConfig]
-            errors: list[TgoError]
-
-        return Tree({d: self.configs[d] for d in dirs}, [])
+        return static_tree(self.configs, dirs)
 
     def load_module(
         self, dir: Path, *, command: str | None = None, outputs: Mapping[Path, Mapping[str, Any]] | None = None

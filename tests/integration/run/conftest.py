@@ -18,6 +18,7 @@ from orchestrator.config.models import Dependency, ModuleConfig, RemoteState, Re
 from orchestrator.errors import TgoError
 from orchestrator.runtime import Console, Runtime
 from tests.support.console import Captured
+from tests.support.fake_loader import static_tree
 from tests.support.moto_server import MotoServer
 from tests.support.terraform import terraform_env, terraform_path
 
@@ -100,12 +101,7 @@ class StubTree:
 
     # --- the Loader protocol ---
     def load_tree(self, dirs: list[Path], *, command: str | None = None) -> Any:
-        @dataclass
-        class Tree:
-            configs: dict[Path, ModuleConfig]
-            errors: list[TgoError]
-
-        return Tree({d: self.configs[d] for d in dirs}, [])
+        return static_tree(self.configs, dirs)
 
     def load_module(
         self, dir: Path, *, command: str | None = None, outputs: Mapping[Path, Mapping[str, Any]] | None = None

@@ -12,6 +12,7 @@ from orchestrator.app.run_select import select
 from orchestrator.config.models import Exclude, ModuleConfig
 from orchestrator.errors import GraphError
 from orchestrator.terraform.commands import TfCommand
+from tests.support.fake_loader import static_tree
 
 ROLE = "arn:aws:iam::{}:role/deploy"
 
@@ -21,12 +22,7 @@ class FakeLoader:
     configs: dict[Path, ModuleConfig] = field(default_factory=dict)
 
     def load_tree(self, dirs: list[Path], *, command: str | None = None) -> Any:
-        @dataclass
-        class Tree:
-            configs: dict[Path, ModuleConfig]
-            errors: list[Any]
-
-        return Tree({d: self.configs[d] for d in dirs}, [])
+        return static_tree(self.configs, dirs)
 
     def load_module(self, dir: Path, *, command: str | None = None, outputs: Any = None) -> ModuleConfig:
         return self.configs[dir]
