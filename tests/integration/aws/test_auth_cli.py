@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.integration.aws.conftest import ROLES
+from tests.support.cli import run_tgo
 from tests.support.moto_server import MotoServer
 
 pytestmark = pytest.mark.e2e
@@ -41,15 +41,7 @@ def write_tree(root: Path) -> None:
 
 def tgo(moto: MotoServer, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "NO_COLOR": "1", **moto.env()}
-    return subprocess.run(
-        [sys.executable, "-m", "orchestrator", *args],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_tgo(env, tmp_path, *args, timeout=60)
 
 
 def test_auth_check_prints_one_row_per_role(moto: MotoServer, tmp_path: Path) -> None:

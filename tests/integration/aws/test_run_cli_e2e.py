@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from tests.integration.aws.conftest import ROLES
+from tests.support.cli import run_tgo
 from tests.support.moto_server import MotoServer
 from tests.support.terraform import terraform_env, terraform_path
 
@@ -59,15 +59,7 @@ def test_run_all_apply_under_each_modules_role(moto: MotoServer, tmp_path: Path)
     env = {"PATH": os.environ.get("PATH", ""), "NO_COLOR": "1", "TG_TF_PATH": str(terraform_path()), **moto.env()}
     env.update(terraform_env(tmp_path / "home"))
     report_file = tmp_path / "report.json"
-    res = subprocess.run(
-        [sys.executable, "-m", "orchestrator", "run-all", "apply", "--yes", "--report-file", str(report_file)],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    res = run_tgo(env, root, "run-all", "apply", "--yes", "--report-file", str(report_file))
     assert res.returncode == 0, res.stdout + res.stderr
     assert moto.calls("AssumeRole") == 2
     for d, (account, name) in modules.items():

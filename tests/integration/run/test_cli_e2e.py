@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.integration.run.conftest import MAIN_TF, StubTree
+from tests.support.cli import run_tgo
 
 pytestmark = pytest.mark.e2e
 
@@ -34,16 +34,7 @@ def _write(root: Path, backend: dict[str, Any]) -> None:
 
 
 def _tgo(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "orchestrator", *args],
-        cwd=cwd,
-        env=env,
-        text=True,
-        capture_output=True,
-        stdin=subprocess.DEVNULL,
-        check=False,
-        timeout=120,
-    )
+    return run_tgo(env, cwd, *args)
 
 
 def test_cli_apply_flags_after_the_command_and_no_tty_rule(runtime: Any, stub_tree: StubTree) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import io
 import os
-import subprocess
-import sys
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -18,6 +16,8 @@ from orchestrator.runtime import Console
 from orchestrator.terraform.commands import TfCommand
 from orchestrator.terraform.executor import ExecRequest, ModuleExecutor
 from orchestrator.terraform.workdir import MANIFEST, CopyRules, prepare
+from tests.support.cli import run_tgo
+from tests.support.terraform import terraform_env, terraform_path
 
 
 def write(root: Path, files: dict[str, str]) -> None:
@@ -169,8 +169,6 @@ def test_without_a_source_the_lock_file_is_already_home(tmp_path: Path) -> None:
 def test_real_terraform_sees_included_hidden_file_and_not_excluded_one(tmp_path: Path) -> None:
     """Through the CLI, the config loader and terraform 1.0.3: an included hidden file is readable by
     the module; an excluded (broken) .tf file never reaches terraform."""
-    from tests.support.terraform import terraform_env, terraform_path
-
     write(tmp_path / "src", {"main.tf": 'output "v" {\n  value = trimspace(file("${path.module}/.values.txt"))\n}\n'})
     mod = tmp_path / "live" / "mod"
     hcl = (
@@ -180,16 +178,7 @@ def test_real_terraform_sees_included_hidden_file_and_not_excluded_one(tmp_path:
     write(mod, {"terragrunt.hcl": hcl, ".values.txt": "from-hidden-file\n", "broken.tf": "this is not HCL {"})
     env = {**terraform_env(tmp_path / "home"), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[3])
-    done = subprocess.run(
-        [sys.executable, "-m", "orchestrator", "run", "plan", "--tf-path", str(terraform_path()), "--non-interactive"],
-        cwd=mod,
-        env=env,
-        text=True,
-        capture_output=True,
-        stdin=subprocess.DEVNULL,
-        check=False,
-        timeout=120,
-    )
+    done = run_tgo(env, mod, "run", "plan", "--tf-path", str(terraform_path()), "--non-interactive")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "from-hidden-file" in done.stdout
 
