@@ -22,7 +22,7 @@ import click
 from orchestrator import __version__
 from orchestrator.errors import EXIT_FAILED, EXIT_USAGE, TgoError
 
-FAMILIES = ("config_cmds", "run_cmds", "auth_cmds", "drift_cmds")
+FAMILIES = ("config_cmds", "run_cmds", "auth_cmds", "drift_cmds", "hcl_cmds")
 # Which family registers a command: only a hint for speed. A name not listed here (a family that
 # grew a command) loads every family, so a stale entry costs time, never a missing command.
 COMMAND_FAMILIES = {
@@ -33,6 +33,8 @@ COMMAND_FAMILIES = {
     "graph": "run_cmds",
     "auth": "auth_cmds",
     "drift": "drift_cmds",
+    "hcl": "hcl_cmds",
+    "hclfmt": "hcl_cmds",
 }
 
 
