@@ -56,6 +56,7 @@ def run_capture(
             input=stdin,
             capture_output=True,
             text=True,
+            errors="replace",  # a program printing bytes that are not UTF-8 is a value, not a crash
             timeout=timeout,
             check=False,
         )

@@ -33,6 +33,7 @@ from orchestrator.drift.history import load_previous
 from orchestrator.drift.suppressions import DEFAULT_FILE, load_suppressions
 from orchestrator.errors import EXIT_INTERRUPTED, TgoError
 from orchestrator.output import OutputMode
+from orchestrator.printable import printable
 from orchestrator.process import run_capture
 from orchestrator.report.drift_junit import clean, render_junit
 from orchestrator.report.drift_md import render_markdown
@@ -90,6 +91,22 @@ class _ConfigRecorder:
             self.configs[str(cfg.path)] = cfg
         result: Mapping[str, str | None] = self.inner(cfg)
         return result
+
+    def find(self, root: Path, display: str) -> ModuleConfig | None:
+        """The config of the module a report names ``display`` (its escaped path under ``root``)."""
+        root = root.resolve()
+        with self._lock:
+            found = self.configs.get(str(root / display))
+            if found is not None:
+                return found
+            return next((c for c in self.configs.values() if _shown(c.path, root) == display), None)
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return printable(path.relative_to(root).as_posix() or ".")
+    except ValueError:
+        return printable(str(path))
 
 
 def plan_command(mode: Mode) -> TfCommand:
@@ -201,8 +218,7 @@ def show_plan(runtime: Runtime, options: DriftOptions, recorder: _ConfigRecorder
 
     Raises ValueError when terraform fails or prints something that is not a plan object."""
     assert mod.plan_file and mod.working_dir
-    module_dir = (options.working_dir / mod.path).resolve()
-    cfg = recorder.configs.get(str(module_dir))
+    cfg = recorder.find(options.working_dir, mod.path)
     env = dict(runtime.environ)
     if cfg is not None:
         for key, value in recorder.inner(cfg).items():

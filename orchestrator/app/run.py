@@ -28,11 +28,12 @@ from orchestrator.app.run_select import Loader, Placement, Selection, config_pla
 from orchestrator.config.models import ModuleConfig
 from orchestrator.errors import TgoError, UsageError
 from orchestrator.output import OutputMode, RunOutput
+from orchestrator.printable import printable
 from orchestrator.process import ProcessGroup, forward_interrupts
 from orchestrator.report.run_model import ModuleResult, PlanChanges, RunReport, StsStats, aggregate_exit_code
 from orchestrator.runtime import Runtime
 from orchestrator.scheduler import Outcome, Status, run_dag
-from orchestrator.terraform.binary import resolve_terraform
+from orchestrator.terraform.binary import check_terraform, resolve_terraform
 from orchestrator.terraform.commands import TfCommand
 from orchestrator.terraform.executor import CredentialsEnv, ExecRequest, ModuleExecutor, ModuleRun, no_credentials
 
@@ -132,6 +133,8 @@ def run_all(runtime: Runtime, options: RunOptions, services: RunServices) -> Run
         p: resolve_terraform(options.tf_path, selection.configs[p], runtime.environ, runtime.cwd)
         for p in [*selection.run, *sorted(selection.read_only)]
     }
+    for tf in sorted(set(binaries.values())):  # once per distinct binary: a wrong --tf-path stops here
+        check_terraform(tf, runtime.environ, runtime.cwd)
     _announce(runtime, selection, to_stderr=options.single)
     if command.name in {"apply", "destroy"} or command.is_destroy:
         if services.confirm is not None and selection.run and not services.confirm(_displays(selection)):
@@ -187,8 +190,9 @@ class _ModuleRunner:
             color = self.runtime.console.color
             result = self.executor.run(cfg, ExecRequest(command, not single, plan_out, single, color), out)
         except TgoError as err:
-            out.note(f"error: {err.format()}")
-            result = ModuleRun("failed", reason=err.format())
+            reason = printable(err.format())
+            out.note(f"error: {reason}")
+            result = ModuleRun("failed", reason=reason)
         finally:
             out.close()
         used_mocks = bool(cfg and cfg.used_mock_outputs)

@@ -1,7 +1,8 @@
 """Which modules a run loads, runs, reads and excludes. Pure apart from discovery and loading.
 
-Contract: :func:`select` raises ConfigErrors (every configuration error of the loaded modules) or
-GraphError (a cycle, printed as ``a -> b -> a``) before anything runs. Modules that are not run but
+Contract: :func:`select` raises ConfigErrors (every configuration error of the loaded modules),
+GraphError (a cycle, printed as ``a -> b -> a``) or ConfigError (no module left to run, outside
+single-module mode) before anything runs. Modules that are not run but
 whose outputs a run module needs are ``read_only``: loaded, never executed.
 """
 
@@ -14,8 +15,9 @@ from typing import Any, Protocol, TypeAlias
 
 from orchestrator.config.models import Exclude, ModuleConfig
 from orchestrator.discovery import discover
-from orchestrator.errors import ConfigErrors, TgoError
+from orchestrator.errors import ConfigError, ConfigErrors, TgoError
 from orchestrator.graph import StackGraph
+from orchestrator.printable import printable
 from orchestrator.terraform.commands import TfCommand
 
 
@@ -66,10 +68,12 @@ class Selection:
         return {p: [d for d in sub.dependencies_of(p) if d in chosen] for p in self.run}
 
     def display(self, path: Path) -> str:
+        """``path`` relative to the root, with control characters escaped: it names the module in every
+        console line, log file name and report (a directory name must not forge a status line)."""
         try:
-            return path.relative_to(self.root).as_posix() or "."
+            return printable(path.relative_to(self.root).as_posix() or ".")
         except ValueError:
-            return str(path)
+            return printable(str(path))
 
 
 def excluded_by_block(block: Exclude | None, command: str) -> bool:
@@ -138,7 +142,33 @@ def select(
     read_only = graph.transitive_dependencies(run) - set(run)
     for path in read_only:
         excluded.pop(path, None)
-    return Selection(root, configs, graph, sorted(run), read_only, excluded, placement)
+    selection = Selection(root, configs, graph, sorted(run), read_only, excluded, placement)
+    if not run and not single:
+        raise nothing_to_run(selection, len(everything))
+    return selection
+
+
+MAX_NAMED = 5
+
+
+def nothing_to_run(selection: Selection, found: int) -> ConfigError:
+    """The error (exit 3) for a run left with no module: what was searched and which filter removed
+    what. A nightly job pointed at the wrong directory must fail, not report an empty success."""
+    root = selection.root
+    if not root.is_dir():
+        what = f"{printable(str(root))} is not a directory"
+    elif not found:
+        what = f"no terragrunt.hcl or terragrunt.hcl.json found under {printable(str(root))}"
+    else:
+        by_reason: dict[str, list[str]] = {}
+        for path, reason in sorted(selection.excluded.items()):
+            by_reason.setdefault(reason, []).append(selection.display(path))
+        removed = [
+            f"{reason}: {len(names)} ({', '.join(names[:MAX_NAMED])}{', ...' if len(names) > MAX_NAMED else ''})"
+            for reason, names in sorted(by_reason.items())
+        ]
+        what = f"{found} module(s) found under {printable(str(root))}, every one left out: " + "; ".join(removed)
+    return ConfigError(f"no modules to run: {what}", hint="check --working-dir and the include/exclude/account filters")
 
 
 def _exclusion(cfg: ModuleConfig, command: TfCommand, accounts: Sequence[str], placement: Placement) -> str | None:

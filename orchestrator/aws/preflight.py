@@ -17,6 +17,7 @@ from orchestrator.aws.model import AssumeRequest
 from orchestrator.aws.roles import RoleResolver
 from orchestrator.config.models import ModuleConfig
 from orchestrator.errors import AuthError, TgoError, relpath
+from orchestrator.printable import printable
 
 MAX_NAMED_MODULES = 10
 
@@ -46,7 +47,7 @@ def group_by_role(
     groups: dict[AssumeRequest, list[str]] = {}
     no_role: list[str] = []
     for config in configs:
-        name = relpath(config.path, base)
+        name = printable(relpath(config.path, base))
         request = resolver.request_for(config)
         if request is None:
             no_role.append(name)

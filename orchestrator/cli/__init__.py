@@ -20,7 +20,8 @@ import traceback
 import click
 
 from orchestrator import __version__
-from orchestrator.errors import EXIT_FAILED, EXIT_USAGE, TgoError
+from orchestrator.errors import EXIT_FAILED, EXIT_USAGE, ConfigErrors, TgoError
+from orchestrator.printable import printable
 
 FAMILIES = ("config_cmds", "run_cmds", "auth_cmds", "drift_cmds", "hcl_cmds")
 # Which family registers a command: only a hint for speed. A name not listed here (a family that
@@ -91,6 +92,14 @@ def main(argv: list[str] | None = None) -> None:
             gc.freeze()
 
 
+def error_text(err: TgoError) -> str:
+    """What the user sees for ``err``: one line per error, control characters in it escaped (a path
+    holding a newline or an ANSI escape must not forge or recolour a line)."""
+    if isinstance(err, ConfigErrors):
+        return "\n".join(printable(e.format()) for e in err.errors)
+    return f"error: {printable(err.format())}"
+
+
 def _main(argv: list[str] | None) -> None:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
@@ -98,7 +107,7 @@ def _main(argv: list[str] | None) -> None:
     except TgoError as err:
         if debug:
             traceback.print_exc()
-        click.echo(f"error: {err.format()}" if "\n" not in err.format() else err.format(), err=True)
+        click.echo(error_text(err), err=True)
         sys.exit(err.exit_code)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)

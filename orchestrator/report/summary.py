@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 
+from orchestrator.printable import printable
 from orchestrator.report.run_model import ModuleResult, RunReport
 
 TAIL = 8
@@ -38,10 +39,11 @@ def root_causes(report: RunReport) -> list[str]:
     for m in report.modules:
         if m.status != "failed":
             continue
-        lines.append(f"FAILED {m.path}: {m.reason or 'failed'}" + (" [internal error in tgo]" if m.bug else ""))
+        bug = " [internal error in tgo]" if m.bug else ""
+        lines.append(f"FAILED {m.path}: {printable(m.reason or 'failed')}{bug}")
         lines += [f"    | {line}" for line in m.stderr_tail[-TAIL:]]
         if m.log_file:
-            lines.append(f"    full log: {m.log_file}")
+            lines.append(f"    full log: {printable(m.log_file)}")
         lines += [f"    skipped because it failed: {p}" for p in skipped.get(m.path, [])]
     return lines
 
@@ -59,9 +61,9 @@ def summary_lines(report: RunReport) -> list[str]:
     for path, status, duration, changes, m in rows:
         note = ""
         if m.status in {"excluded", "interrupted"} and m.reason:
-            note = f"  {m.reason}"
+            note = f"  {printable(m.reason)}"
         elif m.status == "skipped" and m.reason:
-            note = f"  {m.reason.removeprefix('skipped: ')}"
+            note = f"  {printable(m.reason.removeprefix('skipped: '))}"
         elif m.used_mock_outputs:
             note = "  (planned with mock outputs)"
         lines.append(f"{path:<{width}}  {status:<11}  {duration:>7}  {changes}{note}".rstrip())

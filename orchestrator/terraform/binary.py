@@ -1,8 +1,10 @@
 """Finding the terraform binary: ``--tf-path`` / ``TG_TF_PATH`` / ``TERRAGRUNT_TFPATH``, then the
-module's ``terraform_binary``, then ``terraform`` on ``PATH``. Raises ToolError when none is usable."""
+module's ``terraform_binary``, then ``terraform`` on ``PATH``. Raises ToolError when none is usable;
+:func:`check_terraform` makes sure the binary found is terraform."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Mapping
@@ -10,8 +12,10 @@ from pathlib import Path
 
 from orchestrator.config.models import ModuleConfig
 from orchestrator.errors import Pos, ToolError
+from orchestrator.process import run_capture
 
 ENV_NAMES = ("TG_TF_PATH", "TERRAGRUNT_TFPATH")
+VERSION_TIMEOUT_S = 60.0
 
 
 def _usable(name: str, environ: Mapping[str, str], base: Path) -> str | None:
@@ -41,3 +45,22 @@ def resolve_terraform(flag: str | None, cfg: ModuleConfig | None, environ: Mappi
             hint="install terraform, or point --tf-path / TG_TF_PATH at it",
         )
     return found
+
+
+def check_terraform(path: str, environ: Mapping[str, str], cwd: Path) -> str:
+    """The version ``path`` reports through ``terraform version -json``. Raises ToolError (exit 3)
+    when it does not run, exits non-zero or prints no JSON object with ``terraform_version``: a
+    ``--tf-path`` pointing at some other program must stop the run before anything starts."""
+    env = {**environ, "CHECKPOINT_DISABLE": "1"}  # no update check: it may wait on the network
+    hint = "point --tf-path / TG_TF_PATH / terraform_binary at a terraform executable"
+    shown = run_capture([path, "version", "-json"], cwd=cwd, env=env, timeout=VERSION_TIMEOUT_S)
+    try:
+        data = json.loads(shown.stdout) if shown.returncode == 0 else None
+    except ValueError:
+        data = None
+    version = data.get("terraform_version") if isinstance(data, dict) else None
+    if not isinstance(version, str) or not version:
+        said = (shown.stderr or shown.stdout).strip().splitlines()[:1]
+        detail = f" (exit {shown.returncode}{': ' + said[0][:200] if said else ''})"
+        raise ToolError(f"{path!r} is not terraform: `version -json` printed no terraform version{detail}", hint=hint)
+    return version

@@ -19,6 +19,7 @@ from tests.unit.run.test_selection import tree
 
 FAKE_TF = r"""#!/bin/sh
 case "$1" in
+  version) echo '{"terraform_version": "1.0.3"}'; exit 0 ;;
   plan|apply)
     case "$PWD" in *bad*) echo "Error: bad module" >&2; exit 1;; esac
     case "$PWD" in *changed*) if [ "$1" = plan ]; then echo "Plan: 0 to add, 1 to change"; exit 2; fi;; esac

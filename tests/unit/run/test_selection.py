@@ -10,7 +10,7 @@ import pytest
 
 from orchestrator.app.run_select import select
 from orchestrator.config.models import Exclude, ModuleConfig
-from orchestrator.errors import GraphError
+from orchestrator.errors import ConfigError, GraphError
 from orchestrator.terraform.commands import TfCommand
 from tests.support.fake_loader import static_tree
 
@@ -92,5 +92,6 @@ def test_account_selection_uses_the_effective_placement(tmp_path: Path) -> None:
     sel = select(loader, tmp_path, TfCommand("plan"), accounts=["999999999999"], placement=base_is_999)
     assert names(tmp_path, sel.run) == {"norole"}
     assert sel.excluded[(tmp_path / "roled").resolve()] == "account 111111111111 not selected by --account"
-    plain = select(loader, tmp_path, TfCommand("plan"), accounts=["999999999999"])
-    assert names(tmp_path, plain.run) == set(), "with the config alone a module without a role has no account"
+    with pytest.raises(ConfigError, match="account unknown not selected by --account: 1 \\(norole\\)"):
+        # with the config alone a module without a role has no account: nothing is left to run
+        select(loader, tmp_path, TfCommand("plan"), accounts=["999999999999"])
