@@ -75,6 +75,10 @@ class Session(Host, Protocol):
 
     def note_ignored(self, body: Body, file: str) -> None: ...
 
+    def module_variables(self, ctx: FileContext) -> dict[str, Value]:
+        """A fresh dict of the variables every phase of a file evaluated in ``ctx`` sees."""
+        ...
+
 
 class FileEvaluation:
     """Evaluates the file at ``path`` in ``ctx`` (see :meth:`run`)."""
@@ -84,7 +88,8 @@ class FileEvaluation:
         self.path = path
         self.ctx = ctx
         self.positions: Positions = {}
-        self.variables: dict[str, Value] = {}
+        # Module-level variables first; the phases add include, feature, local and dependency.
+        self.variables: dict[str, Value] = session.module_variables(ctx)
         self.used_mocks = False
         self.dependencies: dict[str, Any] | None = None
         self._ectx: tuple[FileContext, EvalContext] | None = None
@@ -134,7 +139,7 @@ class FileEvaluation:
 
     def _include_specs(self, body: Body) -> list[IncludeSpec]:
         ectx = EvalContext(
-            variables={},
+            variables=self.variables,  # only the module variables are bound yet
             functions=TerragruntFunctions(self.ctx, self.session).table(),
             base_dir=self.ctx.terragrunt_dir,
         )

@@ -1,0 +1,145 @@
+"""Loading one module: its files evaluated in phases, then validated into a :class:`ModuleConfig`.
+
+:class:`ModuleLoad` is one load of one module for one command and one set of dependency
+outputs. It is the :class:`~orchestrator.config.evaluation.Session` every file evaluation of that
+load talks to: the module's own file, what it includes (memoized in the shared
+:class:`~orchestrator.config.services.LoaderServices` by file and context, unless the result read
+dependency outputs) and what it reads with ``read_terragrunt_config``.
+
+Module variables: :meth:`ModuleLoad.module_variables` is THE place where variables that every
+phase of every file of a module sees are assembled (today none besides what the phases bind
+themselves: ``include``, ``feature``, ``local``, ``dependency``). A variable that comes from the
+module's directory rather than from the file being evaluated (for example the ``values`` of a
+``terragrunt.values.hcl`` next to the module) is added there, and is then visible from the
+``include`` phase on, in the module's file and in every file it includes or reads.
+
+Thread-safe in the sense that one ModuleLoad runs on one thread while others run on theirs; all
+they share is the thread-safe LoaderServices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from orchestrator.config.context import FileContext
+from orchestrator.config.evaluation import Evaluated, FileEvaluation
+from orchestrator.config.models import ModuleConfig
+from orchestrator.config.render import render_form
+from orchestrator.config.services import LoaderServices
+from orchestrator.config.validate import to_model
+from orchestrator.errors import ConfigError, EvalError, Pos, relpath
+from orchestrator.hcl.ast import Body
+from orchestrator.hcl.values import Value
+
+# A file that calls one of these is evaluated per module even through read_terragrunt_config.
+ORIGINAL_DIR_FUNCTIONS = frozenset({"get_original_terragrunt_dir"})
+
+
+class ModuleLoad:
+    """One load of one module (see module doc)."""
+
+    def __init__(
+        self,
+        services: LoaderServices,
+        command: str | None,
+        outputs: Mapping[Path, Mapping[str, Value]] | None,
+    ) -> None:
+        self.services = services
+        self.command = command
+        self.outputs = outputs
+        self.cwd = services.runtime.cwd
+        self.environ = services.runtime.environ
+        self.fs = services.fs
+
+    # module variables ----------------------------------------------------------------------------
+    def module_variables(self, ctx: FileContext) -> dict[str, Value]:
+        """The variables bound in every phase of the file evaluated in ``ctx`` (a fresh dict).
+
+        ``ctx.terragrunt_dir`` is the module's directory (or, for a file read with
+        ``read_terragrunt_config``, that file's directory). Add module-level variables here; the
+        memo keys of included and read files already include the context, so a variable that
+        depends only on ``ctx.terragrunt_dir`` needs no change to the memos.
+        """
+        return {}
+
+    # the load ------------------------------------------------------------------------------------
+    def evaluate(self, module_dir: Path) -> tuple[ModuleConfig, dict[str, Any]]:
+        """(validated config, render-json form) of ``module_dir`` (resolved). Raises TgoError."""
+        path = self.fs.module_config(module_dir)
+        if path is None:
+            raise ConfigError(
+                f"{relpath(module_dir, self.cwd)} holds no terragrunt.hcl",
+                pos=Pos(relpath(module_dir, self.cwd)),
+                hint="run tgo in a module directory or pass --working-dir",
+            )
+        ctx = FileContext(
+            terragrunt_dir=module_dir, config_file=path, original_dir=module_dir, command=self.command, chain=(path,)
+        )
+        try:
+            ev = FileEvaluation(self, path, ctx).run()
+        except RecursionError:
+            raise ConfigError("configuration nested too deeply", pos=Pos(relpath(path, self.cwd))) from None
+        config = to_model(
+            ev.raw,
+            ev.positions,
+            module_dir=module_dir,
+            config_file=path,
+            used_mocks=ev.used_mocks,
+            display=self.services.display(path),
+        )
+        return config, render_form(ev.raw)
+
+    # Session -------------------------------------------------------------------------------------
+    def body(self, path: Path) -> Body:
+        return self.services.body(path)
+
+    def note_ignored(self, body: Body, file: str) -> None:
+        self.services.note_ignored(body, file)
+
+    def evaluate_include(self, path: Path, ctx: FileContext) -> Evaluated:
+        key = (path, ctx)
+        found = self.services.include_memo(key)
+        if isinstance(found, Evaluated) and not found.reads_outputs:
+            return found
+        ev = FileEvaluation(self, path, ctx).run()
+        if not ev.reads_outputs:
+            self.services.remember_include(key, ev)
+        return ev
+
+    def read_config(self, path: Path, ctx: FileContext) -> Value:
+        if path in ctx.chain:
+            chain = " -> ".join(relpath(p, self.cwd) for p in (*ctx.chain[ctx.chain.index(path) :], path))
+            raise EvalError(
+                f"read_terragrunt_config cycle: {chain}", hint="a file may not read itself, directly or not"
+            )
+        original = ctx.original_dir if self.services.calls_in(path) & ORIGINAL_DIR_FUNCTIONS else None
+        key = (path, original, ctx.command)
+        found, value = self.services.read_memo(key)
+        if found:
+            return value
+        read_ctx = FileContext(
+            terragrunt_dir=path.parent,
+            config_file=path,
+            original_dir=ctx.original_dir,
+            command=ctx.command,
+            chain=(*ctx.chain, path),
+        )
+        ev = FileEvaluation(self, path, read_ctx).run()
+        value = ev.exposed()
+        if not ev.reads_outputs:
+            self.services.remember_read(key, value)
+        return value
+
+    def run_cmd(self, argv: Sequence[str], cwd: Path, *, quiet: bool, role: str | None) -> str:
+        return self.services.commands.run(argv, cwd, quiet=quiet, role=role)
+
+    def aws_identity(self, role: str | None) -> Mapping[str, str]:
+        return self.services.aws_identity(role)
+
+    def repo_root(self, start: Path) -> Path:
+        return self.services.repo_root(start)
+
+
+__all__ = ["ORIGINAL_DIR_FUNCTIONS", "ModuleLoad"]
