@@ -18,6 +18,7 @@ from orchestrator.errors import EvalError, Pos, ReferenceCycleError, TgoError
 from orchestrator.hcl import ast
 from orchestrator.hcl.functions import BUILTINS
 from orchestrator.hcl.functions.coerce import describe
+from orchestrator.hcl.text import nfc
 from orchestrator.hcl.values import UNKNOWN, Value
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["Evaluator", "call", "err", "suggest"]
 
 Scope = Mapping[str, Value]
+_CORE: Final = "core::"
 _INTERNAL_ERRORS: Final = (ValueError, TypeError, ArithmeticError, IndexError, KeyError, re.error, RecursionError)
 
 
@@ -49,8 +51,20 @@ def err(message: str, pos: Pos, hint: str | None = None) -> EvalError:
 
 
 def call(ev: Evaluator, e: ast.Call, scope: Scope) -> Value:
-    """A function call: try/can here, then ``ctx.functions``, then the built-ins."""
+    """A function call: try/can here, then ``ctx.functions``, then the built-ins. ``core::name``
+    is Terraform's namespaced spelling of the built-in ``name`` (never a Terragrunt function)."""
     name = e.name
+    core = name.startswith(_CORE)
+    if core:
+        name = name[len(_CORE) :]
+        if name not in BUILTINS and name not in ("try", "can"):
+            raise err(f"unknown function '{e.name}'", e.pos, "core:: names only Terraform's built-in functions")
+    if name == "templatestring" and e.args and type(e.args[0]) in (ast.Literal, ast.Template):
+        raise err(
+            "templatestring(): the first argument must be a reference to a string, not a literal template",
+            e.args[0].pos,
+            "a literal template is rendered before the call; use templatestring(local.tpl, {...})",
+        )
     if name == "try":
         return _try(ev, e, scope)
     if name == "can":
@@ -65,7 +79,7 @@ def call(ev: Evaluator, e: ast.Call, scope: Scope) -> Value:
         if not isinstance(last, list | tuple):
             raise err(f"cannot expand {describe(last)} with '...'", e.args[-1].pos, "'...' needs a list")
         args.extend(last)
-    fn = ev.ctx.functions.get(name)
+    fn = None if core else ev.ctx.functions.get(name)
     if fn is not None:
         return _call_external(name, fn, args, e.pos)
     builtin = BUILTINS.get(name)
@@ -77,9 +91,10 @@ def call(ev: Evaluator, e: ast.Call, scope: Scope) -> Value:
         builtin.check_arity(len(args))
         if not builtin.unknown_ok and any(a is UNKNOWN for a in args):
             return UNKNOWN
-        if builtin.needs_ctx:
-            return builtin.fn(ev.ctx, *args)
-        return builtin.fn(*args)
+        result = builtin.fn(ev.ctx, *args) if builtin.needs_ctx else builtin.fn(*args)
+        if type(result) is str and not result.isascii():
+            return nfc(result)  # file contents, decoded text: Terraform holds every string in NFC
+        return result
     except TgoError as exc:
         raise exc.with_context(pos=e.pos) from None
     except _INTERNAL_ERRORS as exc:

@@ -31,8 +31,10 @@ from orchestrator.hcl.functions.coerce import (
     to_string,
     type_name,
 )
+from orchestrator.hcl.functions.unify import kind
 from orchestrator.hcl.operators import arith
 from orchestrator.hcl.references import references
+from orchestrator.hcl.text import nfc
 from orchestrator.hcl.values import UNKNOWN, Value
 
 __all__ = ["EvalContext", "Function", "evaluate", "references"]
@@ -102,7 +104,7 @@ class _Evaluator:
             if value is UNKNOWN:
                 return UNKNOWN
             out.append(self.interp(value, part.pos))
-        return "".join(out)
+        return nfc("".join(out))  # joined NFC parts need not be NFC (a part may start with a combining mark)
 
     def interp(self, value: Value, pos: Pos) -> str:
         if type(value) is str:
@@ -191,8 +193,25 @@ class _Evaluator:
         cond = self.eval(e.cond, scope)
         if cond is UNKNOWN:
             return UNKNOWN
-        branch = e.then if self.as_bool(cond, e.cond.pos, "the condition") else e.else_
-        return self.eval(branch, scope)
+        taken, other = (e.then, e.else_) if self.as_bool(cond, e.cond.pos, "the condition") else (e.else_, e.then)
+        value = self.eval(taken, scope)
+        if type(other) is ast.Literal and other.value is not None and value is not None:
+            # HCL unifies both results' types (``true ? 1 : "a"`` is "1"). Only a literal other branch
+            # is looked at: evaluating an arbitrary one could run run_cmd or fail for nothing.
+            return self.unify_results(value, other.value, e.pos)
+        return value
+
+    def unify_results(self, value: Value, other: Value, pos: Pos) -> Value:
+        kinds = {kind(value), kind(other)}
+        if len(kinds) == 1 or not kinds <= {"string", "number", "bool"}:
+            return value
+        if "string" in kinds:
+            return value if type(value) is str else to_string(value)
+        raise err(
+            f"inconsistent conditional result types: {describe(value)} and {describe(other)}",
+            pos,
+            "make both results the same type, e.g. with tostring()",
+        )
 
     # collections -----------------------------------------------------------------------------------
     def tuple_(self, e: ast.TupleExpr, scope: Scope) -> Value:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 
 from orchestrator.errors import HclSyntaxError, Pos
 from orchestrator.hcl import ast
+from orchestrator.hcl.text import nfc
 
 __all__ = ["DEFAULT_JSON_BLOCK_TYPES", "JsonConverter"]
 
@@ -107,7 +108,7 @@ class JsonConverter:
         if isinstance(value, str):
             if "${" in value or "%{" in value:
                 return self.parse_template(value, self.file, pos.line, pos.col)
-            return ast.Literal(value, pos)
+            return ast.Literal(nfc(value), pos)
         if isinstance(value, list):
             return ast.TupleExpr(tuple(self.expr(v, pos) for v in value), pos)
         if isinstance(value, dict):

@@ -30,7 +30,9 @@ from orchestrator.errors import HclSyntaxError, Pos
 from orchestrator.hcl import ast
 from orchestrator.hcl.jsonsyntax import DEFAULT_JSON_BLOCK_TYPES, JsonConverter
 from orchestrator.hcl.syntax_messages import describe_expected, end_pos, unexpected_token
+from orchestrator.hcl.syntax_scan import unclosed
 from orchestrator.hcl.template import FlatPart, assemble, blank_strip_markers, heredoc_body, scan_template, unescape
+from orchestrator.hcl.text import nfc
 
 __all__ = [
     "DEFAULT_JSON_BLOCK_TYPES",
@@ -58,6 +60,11 @@ _BINARY_OPS = {
 _SIMPLE_TRAVERSAL_RE = re.compile(r"\s*([A-Za-z_][\w-]*)((?:\.[A-Za-z_][\w-]*|\[[0-9]+\])*)\s*")
 _STEP_RE = re.compile(r"\.([A-Za-z_][\w-]*)|\[([0-9]+)\]")
 _SKIP = frozenset({"new_line_or_comment", "for_intro", "for_cond"})
+# hcl2's grammar knows ``a::b::c(`` (provider functions) but not Terraform's ``core::name(``: the
+# source lark reads spells it ``core__name(`` (same length, so positions hold) and the converter
+# turns it back. String contents are read from the original text, so they are never changed.
+_CORE_CALL_RE = re.compile(r"\bcore::(?=[A-Za-z_][\w-]*\s*\()")
+_CORE_LARK = "core__"
 
 
 class _Converter:
@@ -181,7 +188,7 @@ class _Converter:
 
     def template_string(self, tree: Any) -> ast.Expr:
         raw = str(tree.children[0])[2:-2]
-        return ast.Literal(unescape(raw, self.tpos(tree)), self.tpos(tree))
+        return ast.Literal(nfc(unescape(raw, self.tpos(tree))), self.tpos(tree))
 
     def tuple_(self, tree: Any) -> ast.Expr:
         return ast.TupleExpr(tuple(self.exprs(tree.children)), self.tpos(tree))
@@ -212,7 +219,10 @@ class _Converter:
             if isinstance(c, Tree) and c.data == "arguments":
                 args = self.exprs(c.children)
                 expand = any(isinstance(t, Token) and t.type == "ELLIPSIS" for t in c.children)
-        return ast.Call("::".join(names), tuple(args), expand, self.tpos(tree))
+        name = "::".join(names)
+        if name.startswith(_CORE_LARK):
+            name = "core::" + name[len(_CORE_LARK) :]
+        return ast.Call(name, tuple(args), expand, self.tpos(tree))
 
     def traversal(self, tree: Any) -> ast.Expr:
         obj_node, op = tree.children
@@ -271,7 +281,7 @@ class _Converter:
             return ast.Literal("", pos)
         if len(parts) == 1 and isinstance(parts[0].children[0], Token):
             tok = parts[0].children[0]
-            return ast.Literal(self.string_chars(tok), pos)
+            return ast.Literal(nfc(self.string_chars(tok)), pos)
         flat: list[FlatPart] = [self.flat_part(p.children[0]) for p in parts]
         return assemble(flat, pos)
 
@@ -373,12 +383,37 @@ def _parse_tree(text: str, conv: _Converter) -> Any:
         raise HclSyntaxError(f"syntax error: {exc}", pos=conv.pos(1, 1)) from None
 
 
+def _lark_source(text: str) -> str:
+    """What lark reads: ``text`` with strip markers blanked and ``core::`` calls respelt (see above)."""
+    blanked = blank_strip_markers(text)
+    if "core::" in blanked:
+        blanked = _CORE_CALL_RE.sub(_CORE_LARK, blanked)
+    return blanked
+
+
+def _where_hcl_points(text: str, filename: str, exc: HclSyntaxError) -> HclSyntaxError:
+    """An unclosed string or brace before lark's error position is the real error: report it where
+    HCL does (the string's line end, the opening brace) instead of where lark gave up."""
+    found = unclosed(text)
+    if found is None or exc.pos is None or found.line > exc.pos.line:
+        return exc
+    hint = (
+        "close it on the same line; use a heredoc (<<EOT) for text on several lines"
+        if found.message.startswith("unclosed string")
+        else "add the closing bracket, or check the nesting of the brackets after it"
+    )
+    return HclSyntaxError(found.message, pos=Pos(filename, found.line, found.col), hint=hint)
+
+
 def parse_text(text: str, filename: str) -> ast.Body:
     """Parse HCL native syntax. Raises HclSyntaxError (file, line, col) for any syntax error."""
     text = text.removeprefix("\ufeff")  # editors on Windows add a byte-order mark; HCL ignores it
-    blanked = blank_strip_markers(text)
+    blanked = _lark_source(text)
     conv = _Converter(filename, original=None if blanked is text else text)
-    tree = _parse_tree(blanked, conv)
+    try:
+        tree = _parse_tree(blanked, conv)
+    except HclSyntaxError as exc:
+        raise _where_hcl_points(text, filename, exc) from None
     try:
         return conv.body(tree.children[0])
     except RecursionError:
@@ -404,8 +439,10 @@ def parse_expression(text: str, filename: str, line: int = 1, col: int = 1) -> a
     simple = _simple_traversal(text, filename, line, col)
     if simple is not None:
         return simple
-    conv = _Converter(filename, line - 1, col - 1 - 5)
-    tree = _parse_tree("_ = (" + text + "\n)", conv)
+    wrapped = "_ = (" + text + "\n)"
+    source = _lark_source(wrapped) if "core::" in wrapped else wrapped
+    conv = _Converter(filename, line - 1, col - 1 - 5, original=None if source is wrapped else wrapped)
+    tree = _parse_tree(source, conv)
     body = tree.children[0]
     attrs = [c for c in body.children if isinstance(c, Tree) and c.data in ("attribute", "block")]
     if len(attrs) != 1 or attrs[0].data != "attribute":

@@ -14,6 +14,7 @@ from typing import Any
 
 from orchestrator.errors import HclSyntaxError, Pos
 from orchestrator.hcl import ast
+from orchestrator.hcl.text import nfc
 
 __all__ = ["FlatPart", "assemble", "blank_strip_markers", "heredoc_body", "scan_template", "unescape"]
 
@@ -67,7 +68,7 @@ def assemble(flat: list[FlatPart], pos: Pos) -> ast.Expr:
     if not parts:
         return ast.Literal("", pos)
     if len(parts) == 1 and isinstance(parts[0], ast.Literal):
-        return ast.Literal(parts[0].value, pos)
+        return ast.Literal(nfc(parts[0].value), pos)
     return ast.Template(tuple(parts), pos)
 
 
@@ -82,9 +83,9 @@ def _sequence(flat: list[FlatPart], i: int, until: tuple[str, ...]) -> tuple[lis
             if part.payload:
                 prev = parts[-1] if parts and text_at == len(parts) - 1 else None
                 if isinstance(prev, ast.Literal):
-                    parts[-1] = ast.Literal(prev.value + part.payload, prev.pos)
+                    parts[-1] = ast.Literal(nfc(prev.value + part.payload), prev.pos)
                 else:
-                    parts.append(ast.Literal(part.payload, part.pos))
+                    parts.append(ast.Literal(nfc(part.payload), part.pos))
                     text_at = len(parts) - 1
             i += 1
         elif kind == "expr":

@@ -15,6 +15,7 @@ from orchestrator.hcl.functions import (
     filesystem,
     network,
     numeric,
+    regexes,
     strings,
 )
 from orchestrator.hcl.functions.registry import Builtin
@@ -24,7 +25,7 @@ __all__ = ["BUILTINS", "Builtin"]
 
 def _all() -> Mapping[str, Builtin]:
     merged: dict[str, Builtin] = {}
-    for family in (strings, collections, conversion, encoding, crypto, filesystem, numeric, dates, network):
+    for family in (strings, regexes, collections, conversion, encoding, crypto, filesystem, numeric, dates, network):
         merged.update(family.FUNCTIONS)
     return MappingProxyType(merged)
 

@@ -28,6 +28,8 @@ from orchestrator.hcl.functions.registry import (
     want_obj,
     want_str,
 )
+from orchestrator.hcl.functions.unify import unify
+from orchestrator.hcl.text import grapheme_count
 from orchestrator.hcl.values import UNKNOWN, Value
 
 __all__ = ["FUNCTIONS", "distinct_values", "set_order"]
@@ -36,7 +38,9 @@ _MAX_RANGE = 1024  # Terraform's limit on range() results
 
 
 def fn_length(value: Value) -> Value:
-    if type(value) is str or isinstance(value, list | tuple) or is_mapping(value):
+    if type(value) is str:
+        return grapheme_count(value)  # characters are grapheme clusters, as in Terraform
+    if isinstance(value, list | tuple) or is_mapping(value):
         return len(value)
     raise arg_error("length", 1, "a string, list or object", value)
 
@@ -133,7 +137,9 @@ def fn_compact(lst: Value) -> Value:
 
 
 def fn_coalesce(*args: Value) -> Value:
-    for arg in args:
+    # cty's coalesce: the arguments are unified first (coalesce(1, "a") is "1"), then the first
+    # that is neither null nor "" wins.
+    for arg in unify(list(args), "coalesce(): the arguments"):
         if arg is not None and arg != "":
             return arg
     raise EvalError("coalesce(): no non-null, non-empty-string arguments", hint="add a fallback value")
@@ -168,26 +174,33 @@ def fn_reverse(lst: Value) -> Value:
 
 
 def fn_range(*args: Value) -> Value:
+    """cty's Range: one argument counts from 0 towards it (down when negative), two go from start
+    to end (down when end < start), three take an explicit step whose sign must agree with the
+    direction; at most 1024 values."""
     nums = [want_num("range", i, a) for i, a in enumerate(args, start=1)]
     start: int | float
     limit: int | float
     step: int | float
     if len(nums) == 1:
-        start, limit, step = 0, nums[0], 1
+        start, limit, step = 0, nums[0], (-1 if nums[0] < 0 else 1)
     elif len(nums) == 2:
         start, limit = nums
-        step = 1 if limit >= start else -1
+        step = -1 if limit < start else 1
     elif len(nums) == 3:
         start, limit, step = nums
     else:
         raise EvalError(f"range() expects 1 to 3 arguments, got {len(nums)}")
     if step == 0:
         raise EvalError("range(): step must not be zero")
-    if (limit - start) / step > _MAX_RANGE:
-        raise EvalError(f"range(): more than {_MAX_RANGE} values; use a larger step or a smaller range")
+    if step < 0 and limit > start:
+        raise EvalError("range(): end must be less than start when step is negative")
+    if step > 0 and limit < start:
+        raise EvalError("range(): end must be greater than start when step is positive")
     out: list[Value] = []
     value = start
     while (step > 0 and value < limit) or (step < 0 and value > limit):
+        if len(out) >= _MAX_RANGE:
+            raise EvalError(f"range(): more than {_MAX_RANGE} values; use a larger step or a smaller range")
         out.append(normalize_number(value))
         value += step
     return out
@@ -230,10 +243,6 @@ def fn_setproduct(*sets: Value) -> Value:
         raise EvalError(f"setproduct() expects at least 2 arguments, got {len(sets)}")
     lists = [want_list("setproduct", i, s) for i, s in enumerate(sets, start=1)]
     return [list(combo) for combo in itertools.product(*lists)]
-
-
-def fn_toset(value: Value) -> Value:
-    return set_order(want_list("toset", 1, value))
 
 
 def fn_one(lst: Value) -> Value:
@@ -327,7 +336,6 @@ FUNCTIONS: Mapping[str, Builtin] = table(
     fn_setintersection,
     fn_setsubtract,
     fn_setproduct,
-    fn_toset,
     fn_one,
     fn_sum,
     fn_chunklist,

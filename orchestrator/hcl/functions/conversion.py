@@ -1,4 +1,6 @@
-"""Type conversion functions: tostring, tonumber, tobool, tolist, tomap, and identity helpers.
+"""Type conversion functions: tostring, tonumber, tobool, tolist, toset, tomap, and identity helpers.
+
+tolist, toset and tomap unify their elements' types as Terraform does (:mod:`.unify`).
 
 ``null`` converts to ``null`` (as in Terraform). Conversions Terraform refuses raise EvalError.
 """
@@ -9,7 +11,9 @@ from collections.abc import Mapping
 
 from orchestrator.errors import EvalError
 from orchestrator.hcl.functions.coerce import as_dict, describe, is_mapping, to_bool, to_number, to_string
+from orchestrator.hcl.functions.collections import set_order
 from orchestrator.hcl.functions.registry import Builtin, table
+from orchestrator.hcl.functions.unify import unify, unify_mapping
 from orchestrator.hcl.values import Value
 
 __all__ = ["FUNCTIONS"]
@@ -45,15 +49,23 @@ def fn_tolist(value: Value) -> Value:
     if value is None:
         return None
     if isinstance(value, list | tuple):
-        return list(value)
+        return unify(list(value), "tolist(): the elements")
     raise EvalError(f"tolist() cannot convert {describe(value)} to a list")
+
+
+def fn_toset(value: Value) -> Value:
+    if value is None:
+        return None
+    if isinstance(value, list | tuple):
+        return set_order(unify(list(value), "toset(): the elements"))
+    raise EvalError(f"toset() cannot convert {describe(value)} to a set")
 
 
 def fn_tomap(value: Value) -> Value:
     if value is None:
         return None
     if is_mapping(value):
-        return as_dict(value)
+        return unify_mapping(as_dict(value), "tomap(): the values")
     raise EvalError(f"tomap() cannot convert {describe(value)} to a map")
 
 
@@ -70,6 +82,7 @@ FUNCTIONS: Mapping[str, Builtin] = table(
     fn_tonumber,
     fn_tobool,
     fn_tolist,
+    fn_toset,
     fn_tomap,
     unknown_ok=(fn_sensitive, fn_nonsensitive),
 )

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import csv
 import datetime
 import io
 import json
 import math
+import struct
 import urllib.parse
+import zlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,7 +26,8 @@ import yaml
 
 from orchestrator.errors import EvalError
 from orchestrator.hcl.functions.coerce import format_number, is_mapping, normalize_number
-from orchestrator.hcl.functions.registry import Builtin, arg_error, table, want_str
+from orchestrator.hcl.functions.registry import Builtin, table, want_str
+from orchestrator.hcl.text import nfc
 from orchestrator.hcl.values import UNKNOWN, Value
 
 __all__ = ["FUNCTIONS", "json_encode"]
@@ -100,6 +104,8 @@ def _reject_constant(name: str) -> Any:
 
 
 def _normalize(value: Any) -> Value:
+    if type(value) is str:
+        return nfc(value)  # "e\u0308" escapes decode to a decomposed string; cty holds NFC
     if isinstance(value, float):
         return normalize_number(value)
     if isinstance(value, list):
@@ -286,12 +292,54 @@ def fn_csvdecode(text: Value) -> Value:
     return out
 
 
-def fn_textencodebase64(text: Value, encoding: Value) -> Value:
-    name = want_str("textencodebase64", 2, encoding)
+def _codec(fname: str, value: Value) -> str:
+    name = want_str(fname, 2, value)
     try:
-        return base64.b64encode(want_str("textencodebase64", 1, text).encode(name)).decode()
-    except (LookupError, UnicodeError):
-        raise arg_error("textencodebase64", 2, "a supported encoding name", encoding) from None
+        return codecs.lookup(name).name
+    except LookupError:
+        raise EvalError(
+            f'{fname}(): "{name}" is not a supported IANA encoding name or alias',
+            hint='use e.g. "UTF-8", "UTF-16LE" or "windows-1252"',
+        ) from None
+
+
+def fn_textencodebase64(text: Value, encoding: Value) -> Value:
+    codec = _codec("textencodebase64", encoding)
+    try:
+        return base64.b64encode(want_str("textencodebase64", 1, text).encode(codec)).decode()
+    except UnicodeError:
+        raise EvalError(
+            f"textencodebase64(): the given string contains characters that cannot be represented in {codec}"
+        ) from None
+
+
+def fn_textdecodebase64(text: Value, encoding: Value) -> Value:
+    codec = _codec("textdecodebase64", encoding)
+    source = want_str("textdecodebase64", 1, text)
+    try:
+        raw = base64.b64decode(source, validate=True)
+    except (binascii.Error, ValueError):
+        raise EvalError("textdecodebase64(): the given value is not valid base64") from None
+    try:
+        return raw.decode(codec)
+    except UnicodeError:
+        raise EvalError(
+            f"textdecodebase64(): the given string contains symbols that are not defined for {codec}"
+        ) from None
+
+
+# Go's compress/gzip as Terraform's base64gzip calls it: a header with no name or time and OS
+# "unknown", the deflate stream sync-flushed, then Go's closing empty stored block.
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+_GO_FINAL_BLOCK = b"\x01\x00\x00\xff\xff"
+
+
+def fn_base64gzip(text: Value) -> Value:
+    data = want_str("base64gzip", 1, text).encode()
+    deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
+    body = deflate.compress(data) + deflate.flush(zlib.Z_SYNC_FLUSH) + _GO_FINAL_BLOCK
+    trailer = struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF)
+    return base64.b64encode(_GZIP_HEADER + body + trailer).decode()
 
 
 FUNCTIONS: Mapping[str, Builtin] = table(
@@ -302,5 +350,7 @@ FUNCTIONS: Mapping[str, Builtin] = table(
     fn_urlencode,
     fn_csvdecode,
     fn_textencodebase64,
+    fn_textdecodebase64,
+    fn_base64gzip,
     unknown_ok=(fn_jsonencode, fn_yamlencode),
 )

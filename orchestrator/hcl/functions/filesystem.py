@@ -1,4 +1,4 @@
-"""Filesystem functions: file, fileexists, fileset, templatefile, basename, dirname, abspath,
+"""Filesystem functions: file, fileexists, fileset, templatefile, templatestring, basename, dirname, abspath,
 pathexpand, filebase64 and file hashes.
 
 Relative paths resolve against ``ctx.base_dir`` (the directory of the config file being evaluated), as
@@ -81,6 +81,10 @@ def fn_filebase64sha256(ctx: EvalContext, path: Value) -> Value:
     return digest("sha256", _read_bytes(ctx, "filebase64sha256", path), b64=True)
 
 
+def fn_filebase64sha512(ctx: EvalContext, path: Value) -> Value:
+    return digest("sha512", _read_bytes(ctx, "filebase64sha512", path), b64=True)
+
+
 def fn_fileexists(ctx: EvalContext, path: Value) -> Value:
     target = resolve(ctx, want_str("fileexists", 1, path))
     if target.is_dir():
@@ -100,20 +104,31 @@ def fn_fileset(ctx: EvalContext, path: Value, pattern: Value) -> Value:
     return sorted(found)
 
 
-def fn_templatefile(ctx: EvalContext, path: Value, variables: Value) -> Value:
+def _render(ctx: EvalContext, fname: str, text: str, source: str, variables: Value, *, base_dir: Path) -> Value:
     # Imported here: the evaluator imports this package, and templates need the parser and evaluator.
     from orchestrator.hcl.evaluator import EvalContext, evaluate
     from orchestrator.hcl.parser import parse_template
 
-    scope = want_obj("templatefile", 2, variables)
+    scope = want_obj(fname, 2, variables)
+    try:
+        expr = parse_template(text, source)
+    except TgoError as exc:
+        raise EvalError(f"{fname}(): {exc.format()}") from None
+    inner = EvalContext(variables=scope, functions=ctx.functions, base_dir=base_dir)
+    return evaluate(expr, inner)
+
+
+def fn_templatefile(ctx: EvalContext, path: Value, variables: Value) -> Value:
     target = resolve(ctx, want_str("templatefile", 1, path))
     text = _read_text(ctx, "templatefile", path)
-    try:
-        expr = parse_template(text, str(target))
-    except TgoError as exc:
-        raise EvalError(f"templatefile(): {exc.format()}") from None
-    inner = EvalContext(variables=scope, functions=ctx.functions, base_dir=target.parent)
-    return evaluate(expr, inner)
+    return _render(ctx, "templatefile", text, str(target), variables, base_dir=target.parent)
+
+
+def fn_templatestring(ctx: EvalContext, template: Value, variables: Value) -> Value:
+    """Terraform 1.9's templatestring: render a string value as a template (the evaluator checks
+    that the first argument is a reference, not a literal template)."""
+    text = want_str("templatestring", 1, template)
+    return _render(ctx, "templatestring", text, "<templatestring>", variables, base_dir=ctx.base_dir)
 
 
 def fn_basename(path: Value) -> Value:
@@ -149,9 +164,11 @@ FUNCTIONS: Mapping[str, Builtin] = table(
     fn_filesha256,
     fn_filesha512,
     fn_filebase64sha256,
+    fn_filebase64sha512,
     fn_fileexists,
     fn_fileset,
     fn_templatefile,
+    fn_templatestring,
     fn_basename,
     fn_dirname,
     fn_abspath,

@@ -1,19 +1,18 @@
 """String functions: format, formatlist, join, split, case, trimming, replace/regex, substr, ...
 
-Regular expressions use Python's ``re``, which accepts the RE2 syntax Terraform configs use in practice
-(``(?P<name>...)``, ``(?i)``, classes); Go's ``(?<name>...)`` is translated. Replacement strings use
-Go's ``$1`` / ``${name}`` form, as in Terraform.
+``replace`` with a ``/pattern/`` uses RE2 and Go's rules (:mod:`.regexes`).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from orchestrator.errors import EvalError
 from orchestrator.hcl.functions.coerce import is_mapping, to_string
+from orchestrator.hcl.functions.regexes import regex_replace
 from orchestrator.hcl.functions.registry import (
     Builtin,
     table,
@@ -23,13 +22,13 @@ from orchestrator.hcl.functions.registry import (
     want_num,
     want_str,
 )
+from orchestrator.hcl.text import go_lower, go_upper, graphemes
 from orchestrator.hcl.values import UNKNOWN, Value, to_jsonable
 
-__all__ = ["FUNCTIONS", "compile_regex", "format_values"]
+__all__ = ["FUNCTIONS", "format_values"]
 
 _VERB_RE = re.compile(r"%(?:\[(\d+)\])?([-+ #0]*)(\d+)?(?:\.(\d*))?(.?)", re.S)
 _MAX_WIDTH = 4096
-_GO_REPL_RE = re.compile(r"\$(\$|\{(\w+)\}|(\w+))")
 
 
 def _json(value: Value) -> str:
@@ -136,11 +135,11 @@ def fn_split(sep: Value, text: Value) -> Value:
 
 
 def fn_lower(text: Value) -> Value:
-    return want_str("lower", 1, text).lower()
+    return go_lower(want_str("lower", 1, text))
 
 
 def fn_upper(text: Value) -> Value:
-    return want_str("upper", 1, text).upper()
+    return go_upper(want_str("upper", 1, text))
 
 
 def fn_title(text: Value) -> Value:
@@ -169,77 +168,34 @@ def fn_trimsuffix(text: Value, suffix: Value) -> Value:
     return want_str("trimsuffix", 1, text).removesuffix(want_str("trimsuffix", 2, suffix))
 
 
-def compile_regex(fname: str, pattern: str) -> re.Pattern[str]:
-    """Compile an RE2-style pattern; EvalError with the reason if it is invalid."""
-    try:
-        return re.compile(re.sub(r"\(\?<(?=[A-Za-z_])", "(?P<", pattern))
-    except re.error as exc:
-        raise EvalError(f"{fname}(): invalid regular expression {pattern!r}: {exc}") from None
-
-
-def _go_replacement(template: str) -> Callable[[re.Match[str]], str]:
-    def expand(m: re.Match[str]) -> str:
-        def one(r: re.Match[str]) -> str:
-            if r.group(1) == "$":
-                return "$"
-            name = r.group(2) or r.group(3)
-            try:
-                group = m.group(int(name)) if name.isdigit() else m.group(name)
-            except IndexError:  # an unknown group name or number expands to nothing, as in Go
-                return ""
-            return group or ""
-
-        return _GO_REPL_RE.sub(one, template)
-
-    return expand
-
-
 def fn_replace(text: Value, substr: Value, replacement: Value) -> Value:
     string = want_str("replace", 1, text)
     search = want_str("replace", 2, substr)
     repl = want_str("replace", 3, replacement)
     if len(search) >= 2 and search.startswith("/") and search.endswith("/"):
-        return compile_regex("replace", search[1:-1]).sub(_go_replacement(repl), string)
+        return regex_replace(string, search[1:-1], repl)
     return string.replace(search, repl)
 
 
-def _match_value(m: re.Match[str]) -> Value:
-    pattern = m.re
-    if pattern.groupindex:
-        return {name: m.group(name) or "" for name in pattern.groupindex}
-    if pattern.groups:
-        return [g or "" for g in m.groups()]
-    return m.group(0)
-
-
-def fn_regex(pattern: Value, text: Value) -> Value:
-    compiled = compile_regex("regex", want_str("regex", 1, pattern))
-    m = compiled.search(want_str("regex", 2, text))
-    if m is None:
-        raise EvalError("regex(): the pattern did not match the string", hint="use regexall() or can() to test first")
-    return _match_value(m)
-
-
-def fn_regexall(pattern: Value, text: Value) -> Value:
-    compiled = compile_regex("regexall", want_str("regexall", 1, pattern))
-    return [_match_value(m) for m in compiled.finditer(want_str("regexall", 2, text))]
-
-
 def fn_substr(text: Value, offset: Value, length: Value) -> Value:
+    """cty's Substr: offsets and lengths in grapheme clusters; an offset past the end gives "";
+    a negative offset counts from the end (and then, as in cty, a length of 0 takes the rest)."""
     string = want_str("substr", 1, text)
     start, count = want_int("substr", 2, offset), want_int("substr", 3, length)
-    n = len(string)
+    chars = graphemes(string)
     if start < 0:
-        start = max(n + start, 0)
-    if start > n:
-        raise EvalError(f"substr(): offset {start} is beyond the end of a {n}-character string")
-    if count < 0:
-        return string[start:]
-    return string[start : start + count]
+        start = max(start + len(chars), 0)
+    elif count == 0:
+        return ""
+    if start >= len(chars):
+        return ""
+    if count <= 0:
+        return "".join(chars[start:])
+    return "".join(chars[start : start + count])
 
 
 def fn_strrev(text: Value) -> Value:
-    return want_str("strrev", 1, text)[::-1]
+    return "".join(reversed(graphemes(want_str("strrev", 1, text))))
 
 
 def fn_chomp(text: Value) -> Value:
@@ -279,8 +235,6 @@ FUNCTIONS: Mapping[str, Builtin] = table(
     fn_trimprefix,
     fn_trimsuffix,
     fn_replace,
-    fn_regex,
-    fn_regexall,
     fn_substr,
     fn_strrev,
     fn_chomp,

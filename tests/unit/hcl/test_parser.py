@@ -187,9 +187,18 @@ def test_duplicate_attribute_names_both_lines() -> None:
     [
         ("a = }\n", 1, 5, "unexpected '}'; expected an expression"),
         ("a = 1\nb = \n", 2, 5, "expected an expression"),
-        ("a {\n  b = 1\n", 3, 1, "unexpected end of file"),
-        ('a = "abc\n', 1, 5, "unclosed string"),
-        ("a = [1, 2\n", 2, 1, "unexpected"),
+        # HCL points at the opening brace of an unclosed block, and at the end of the line a quoted
+        # string is left open on (hclsyntax: "Unclosed configuration block", "Unterminated template string").
+        ("a {\n  b = 1\n", 1, 3, "unclosed block: no closing '}'"),
+        ('a = "abc\n', 1, 9, "unclosed string"),
+        ('a = "abc\nb = "x"\nc = 1\n', 1, 9, "unclosed string"),
+        ('a = "${x} and ${ y }\n', 1, 21, "unclosed string"),
+        ('a = "${ {k = "}"}.k }"\nb {\n  c {\n  }\n', 2, 3, "unclosed block"),
+        ("x = 1\nlocals {\n  a = {\n    b = 1\n  }\n# }\n", 2, 8, "unclosed block"),
+        ("a = { b = 1\n", 1, 5, "unclosed object: no closing '}'"),
+        ("a = [1, 2\n", 1, 5, "unclosed list: no closing ']'"),
+        ("a = f(1,\n", 1, 6, "unclosed parenthesis"),
+        ('a = <<EOT\n{ "\nEOT\nb {\n', 4, 3, "unclosed block"),
         ("= 1\n", 1, 1, "unexpected '='"),
         ("a = f(1,,2)\n", 1, 9, "unexpected ','"),
         ('a = "\\q"\n', 1, 6, "invalid escape sequence"),

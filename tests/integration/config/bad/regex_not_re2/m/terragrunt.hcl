@@ -1,0 +1,7 @@
+locals {
+  name = "app-01"
+}
+
+inputs = {
+  digits = regex("(\\d)\\1", local.name)
+}

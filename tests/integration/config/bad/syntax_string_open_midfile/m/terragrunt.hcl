@@ -1,0 +1,7 @@
+locals {
+  name = "app
+  env  = "prod"
+}
+inputs = {
+  n = local.name
+}

@@ -1,0 +1,175 @@
+"""Cases ported from Terraform's and go-cty's own function tests; each names the test it comes from.
+
+go-cty: github.com/zclconf/go-cty, cty/function/stdlib/*_test.go (the functions Terraform uses);
+Terraform: github.com/hashicorp/terraform, internal/lang/funcs/*_test.go. HCL strings below spell
+combining characters with ``\\u`` escapes, as the Go tests spell them in their literals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from orchestrator.errors import EvalError
+
+Ev = Callable[..., Any]
+
+URI_RE = r'"^(?:(?P<scheme>[^:/?#]+):)?(?://(?P<authority>[^/?#]*))?(?P<path>[^?#]*)(?:\\?(?P<query>[^#]*))?(?:#(?P<fragment>.*))?"'
+URI_PARTS = {
+    "scheme": "http",
+    "authority": "www.ics.uci.edu",
+    "path": "/pub/ietf/uri/",
+    "query": None,  # the query group did not take part: null, not ""
+    "fragment": "Related",
+}
+
+CASES: list[tuple[str, str, Any]] = [
+    # go-cty stdlib/regexp_test.go TestRegex
+    ("cty TestRegex", 'regex("[a-z]+", "135abc456def789")', "abc"),
+    ("cty TestRegex", 'regex("([0-9]*)([a-z]*)", "135abc456def")', ["135", "abc"]),
+    ("cty TestRegex", f'regex({URI_RE}, "http://www.ics.uci.edu/pub/ietf/uri/#Related")', URI_PARTS),
+    # go-cty stdlib/regexp_test.go TestRegexAll: no trailing empty match after "def"
+    ("cty TestRegexAll", 'regexall("[a-z]+", "135abc456def789")', ["abc", "def"]),
+    ("cty TestRegexAll", 'regexall("([0-9]*)([a-z]*)", "135abc456def")', [["135", "abc"], ["456", "def"]]),
+    ("cty TestRegexAll", f'regexall({URI_RE}, "http://www.ics.uci.edu/pub/ietf/uri/#Related")', [URI_PARTS]),
+    # go-cty stdlib/string_test.go TestUpper / TestLower
+    ("cty TestUpper", 'upper("hello")', "HELLO"),
+    ("cty TestUpper", 'upper("жж")', "ЖЖ"),
+    ("cty TestUpper", 'upper("noe\\u0308l")', "NOË" + "L"),
+    ("cty TestUpper", 'upper("ba\\ufb04e")', "BA\ufb04E"),  # Go keeps the ffl ligature
+    ("cty TestUpper", 'upper("😸😾")', "😸😾"),
+    ("cty TestLower", 'lower("ЖЖ")', "жж"),
+    # go-cty stdlib/string_test.go TestReverse
+    ("cty TestReverse", 'strrev("Живой Журнал")', "ланруЖ йовиЖ"),
+    ("cty TestReverse", 'strrev("noe\\u0308l")', "l\u00ebon"),
+    (
+        "cty TestReverse",
+        'strrev("we\\u0301\\u0301\\u0301e\\u0301\\u0301\\u0301e\\u0301\\u0301\\u0301!")',
+        "!\u00e9\u0301\u0301\u00e9\u0301\u0301\u00e9\u0301\u0301w",
+    ),
+    ("cty TestReverse", 'strrev("😸😾")', "😾😸"),
+    # go-cty stdlib/string_test.go TestStrlen
+    ("cty TestStrlen", 'length("Живой Журнал")', 12),
+    ("cty TestStrlen", 'length("noe\\u0308l")', 4),
+    ("cty TestStrlen", 'length("we\\u0301\\u0301\\u0301e\\u0301\\u0301\\u0301e\\u0301\\u0301\\u0301!")', 5),
+    ("cty TestStrlen", 'length("ba\\ufb04e")', 4),
+    ("cty TestStrlen", 'length("😸😾")', 2),
+    # go-cty stdlib/string_test.go TestSubstr
+    ("cty TestSubstr", 'substr("hello", 0, 2)', "he"),
+    ("cty TestSubstr", 'substr("hello", 1, -1)', "ello"),
+    ("cty TestSubstr", 'substr("hello", 1, -10)', "ello"),
+    ("cty TestSubstr", 'substr("hello", 1, 10)', "ello"),
+    ("cty TestSubstr", 'substr("hello", -3, -1)', "llo"),
+    ("cty TestSubstr", 'substr("hello", -3, 2)', "ll"),
+    ("cty TestSubstr", 'substr("hello", 10, 10)', ""),
+    ("cty TestSubstr", 'substr("hello", 0, 0)', ""),
+    ("cty TestSubstr", 'substr("noe\\u0308l", 0, 3)', "no\u00eb"),
+    ("cty TestSubstr", 'substr("noe\\u0308l", 3, -1)', "l"),
+    (
+        "cty TestSubstr",
+        'substr("we\\u0301\\u0301\\u0301e\\u0301\\u0301\\u0301e\\u0301\\u0301\\u0301!", 3, 2)',
+        "\u00e9\u0301\u0301!",
+    ),
+    ("cty TestSubstr", 'substr("noe\\u0308l", -2, -1)', "\u00ebl"),
+    ("cty TestSubstr", 'substr("😸😾", 1, 1)', "😾"),
+    # go-cty stdlib/collection.go RangeFunc (sequence tests): direction from the arguments
+    ("cty TestRange", "range(-3)", [0, -1, -2]),
+    ("cty TestRange", "range(4, 1)", [4, 3, 2]),
+    ("cty TestRange", "range(10, 5, -2)", [10, 8, 6]),
+    ("cty TestRange", "range(0)", []),
+    # Terraform internal/lang/funcs/encoding_test.go
+    ("terraform TestBase64Gzip", 'base64gzip("test")', "H4sIAAAAAAAA/ypJLS4BAAAA//8BAAD//wx+f9gEAAAA"),
+    (
+        "terraform TestBase64TextEncode",
+        'textencodebase64("abc123!?$*&()\'-=@~", "UTF-16LE")',
+        "YQBiAGMAMQAyADMAIQA/ACQAKgAmACgAKQAnAC0APQBAAH4A",
+    ),
+    ("terraform TestBase64TextEncode", 'textencodebase64("abc123!?$*&()\'-=@~", "CP936")', "YWJjMTIzIT8kKiYoKSctPUB+"),
+    (
+        "terraform TestBase64TextDecode",
+        'textdecodebase64("YQBiAGMAMQAyADMAIQA/ACQAKgAmACgAKQAnAC0APQBAAH4A", "UTF-16LE")',
+        "abc123!?$*&()'-=@~",
+    ),
+    ("terraform TestBase64TextDecode", 'textdecodebase64("YWJjMTIzIT8kKiYoKSctPUB+", "CP936")', "abc123!?$*&()'-=@~"),
+    # go-cty convert (unify.go / public_test.go) as Terraform's tolist/tomap/toset/coalesce use it
+    ("cty convert unify", 'tolist(["a", true])', ["a", "true"]),
+    ("cty convert unify", 'tolist(["a", 1])', ["a", "1"]),
+    ("cty convert unify", 'tomap({a = 1, b = "x"})', {"a": "1", "b": "x"}),
+    ("cty convert unify", 'tolist([{a = 1}, {a = "x"}])', [{"a": "1"}, {"a": "x"}]),
+    ("cty convert unify", 'tolist([[1], ["a", 2]])', [["1"], ["a", "2"]]),
+    ("cty convert unify", 'toset(["b", "a", "b"])', ["a", "b"]),
+    ("cty TestCoalesce", 'coalesce(1, "a")', "1"),
+    ("cty TestCoalesce", 'coalesce(null, "", "b")', "b"),
+    ("hcl conditional unify", 'true ? 1 : "a"', "1"),
+]
+
+ERRORS: list[tuple[str, str, str]] = [
+    ("terraform TestBase64TextEncode", 'textencodebase64("🤔", "cp437")', "cannot be represented"),
+    ("terraform TestBase64TextEncode", 'textencodebase64("x", "NOT-EXISTS")', "not a supported IANA encoding"),
+    ("terraform TestBase64TextDecode", 'textdecodebase64("gQ==", "windows-1250")', "not defined for"),
+    ("terraform TestBase64TextDecode", 'textdecodebase64("<invalid base64>", "cp437")', "not valid base64"),
+    ("cty RangeFunc", "range(1, 4, -1)", "end must be less than start when step is negative"),
+    ("cty RangeFunc", "range(4, 1, 1)", "end must be greater than start when step is positive"),
+    ("cty RangeFunc", "range(0, 2000)", "more than 1024 values"),
+    ("cty convert unify", "tolist([1, true])", "must all have one type"),
+    ("cty convert unify", "tolist([1, [1]])", "must all have one type"),
+    ("hcl conditional unify", "true ? 1 : false", "inconsistent conditional result types"),
+    # Go's regexp (RE2 syntax) rejects these; Python's re would accept them.
+    ("go regexp syntax", 'regex("(a)\\\\1", "aa")', "invalid escape sequence"),
+    ("go regexp syntax", 'regex("a(?=b)", "ab")', "invalid perl operator"),
+    ("go regexp syntax", 'regexall("(?<!x)a", "a")', "invalid regular expression"),
+    ("go regexp syntax", 'replace("a", "/a++/", "b")', "invalid regular expression"),
+]
+
+
+@pytest.mark.parametrize(("source", "src", "want"), CASES, ids=[f"{c[0]}: {c[1]}" for c in CASES])
+def test_matches_terraform(ev: Ev, source: str, src: str, want: Any) -> None:
+    assert ev(src) == want
+
+
+@pytest.mark.parametrize(("source", "src", "message"), ERRORS, ids=[f"{c[0]}: {c[1]}" for c in ERRORS])
+def test_errors_as_terraform(ev: Ev, source: str, src: str, message: str) -> None:
+    with pytest.raises(EvalError) as info:
+        ev(src)
+    assert message in info.value.message
+
+
+def test_regex_replace_skips_empty_match_after_a_match(ev: Ev) -> None:
+    # Go's ReplaceAllString: the empty match right after "x" is not a match (Python's re.sub says it is).
+    assert ev('replace("abxd", "/x*/", "-")') == "-a-b-d-"
+    assert ev('regexall("a*", "baaa")') == ["", "aaa"]
+
+
+def test_unmatched_optional_group_is_null(ev: Ev) -> None:
+    assert ev('regex("(a)?(b)", "b")') == [None, "b"]
+    assert ev('regex("(?P<x>a)?(?P<y>b)", "b")') == {"x": None, "y": "b"}
+
+
+def test_strings_are_nfc(ev: Ev) -> None:
+    # cty normalises every string to NFC: a decomposed literal equals the precomposed one.
+    assert ev('"noe\\u0308l" == "no\\u00ebl"') is True
+    assert ev('"noe\\u0308l"') == "no\u00ebl"
+    assert ev('jsondecode("\\"e\\\\u0301\\"")') == "\u00e9"
+
+
+def test_core_namespace_calls_builtins(ev: Ev) -> None:
+    assert ev('core::upper("a")') == "A"
+    assert ev('"${core::lower("B")}-core::x("') == "b-core::x("
+    with pytest.raises(EvalError, match="core:: names only"):
+        ev('core::get_env("HOME")', functions={"get_env": lambda *_a: "x"})
+
+
+def test_templatestring_renders_a_string_value(ev: Ev) -> None:
+    assert ev("templatestring(local.t, {name = 1})", {"local": {"t": "hi ${name}!"}}) == "hi 1!"
+    with pytest.raises(EvalError, match="must be a reference"):
+        ev('templatestring("hi", {})')
+
+
+def test_filebase64sha512(tmp_path: Any) -> None:
+    from tests.unit.hcl.conftest import make_eval
+
+    (tmp_path / "f.txt").write_text("hello")
+    ev = make_eval(tmp_path)
+    assert ev('filebase64sha512("f.txt")') == ev('base64sha512("hello")')
