@@ -76,11 +76,13 @@ class Selection:
             return printable(str(path))
 
 
-def excluded_by_block(block: Exclude | None, command: str) -> bool:
-    if block is None or not block.if_:
+def excluded_by_block(block: Exclude | None, command: str, *, single: bool = False) -> bool:
+    """Whether ``block`` keeps its unit from running ``command``: in a run of every unit when ``if`` is
+    true and ``actions`` lists the command; in a run of that one unit (``single``) only with
+    ``no_run = true`` as well, as Terragrunt decides (a direct run is taken as intended)."""
+    if block is None:
         return False
-    actions = set(block.actions)
-    return "all" in actions or command in actions or ("all_except_output" in actions and command != "output")
+    return block.prevents_run(command) if single else block.excludes(command)
 
 
 def load_closure(loader: Loader, dirs: Iterable[Path], command: str | None) -> dict[Path, ModuleConfig]:
@@ -126,16 +128,18 @@ def select(
     excluded: dict[Path, str] = {p: "excluded by --include-dir/--exclude-dir" for p in everything if p not in configs}
     run: list[Path] = []
     for path in chosen:
-        reason = _exclusion(configs[path], command, accounts, placement)
+        reason = _exclusion(configs[path], command, accounts, placement, single=single)
         if reason:
             excluded[path] = reason
         else:
             run.append(path)
-    for path in list(run):
+    for path in chosen:
+        # exclude_dependencies takes the unit's direct dependencies out too (Terragrunt's
+        # applyExcludeModules); those another running unit needs are still read for outputs below.
         block = configs[path].exclude
-        if block is not None and block.exclude_dependencies and excluded_by_block(block, command.name):
-            for dep in graph.transitive_dependencies([path]):
-                excluded.setdefault(dep, f"dependency of excluded {path}")
+        if not single and block is not None and block.exclude_dependencies and block.excludes(command.name):
+            for dep in configs[path].dependency_paths:
+                excluded.setdefault(dep, f"dependency of {_display(root, path)} (exclude_dependencies)")
     run = [p for p in run if p not in excluded]
     if include_external and not single:
         run += sorted(graph.transitive_dependencies(run) - set(run) - set(excluded))
@@ -171,11 +175,18 @@ def nothing_to_run(selection: Selection, found: int) -> ConfigError:
     return ConfigError(f"no modules to run: {what}", hint="check --working-dir and the include/exclude/account filters")
 
 
-def _exclusion(cfg: ModuleConfig, command: TfCommand, accounts: Sequence[str], placement: Placement) -> str | None:
+def _display(root: Path, path: Path) -> str:
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
+def _exclusion(
+    cfg: ModuleConfig, command: TfCommand, accounts: Sequence[str], placement: Placement, *, single: bool
+) -> str | None:
     if cfg.skip:
         return "skip = true"
-    if excluded_by_block(cfg.exclude, command.name):
-        return f"exclude block (actions {', '.join(cfg.exclude.actions) if cfg.exclude else ''})"
+    if excluded_by_block(cfg.exclude, command.name, single=single):
+        actions = ", ".join(cfg.exclude.actions) if cfg.exclude else ""
+        return f"exclude block (actions {actions}{'; no_run = true' if single else ''})"
     if accounts:
         account = placement(cfg)[1]
         if account not in accounts:

@@ -23,7 +23,7 @@ from orchestrator import __version__
 from orchestrator.errors import EXIT_FAILED, EXIT_USAGE, ConfigErrors, TgoError
 from orchestrator.printable import printable
 
-FAMILIES = ("config_cmds", "run_cmds", "auth_cmds", "drift_cmds", "hcl_cmds")
+FAMILIES = ("config_cmds", "run_cmds", "auth_cmds", "drift_cmds", "hcl_cmds", "find_cmds")
 # Which family registers a command: only a hint for speed. A name not listed here (a family that
 # grew a command) loads every family, so a stale entry costs time, never a missing command.
 COMMAND_FAMILIES = {
@@ -36,6 +36,8 @@ COMMAND_FAMILIES = {
     "drift": "drift_cmds",
     "hcl": "hcl_cmds",
     "hclfmt": "hcl_cmds",
+    "find": "find_cmds",
+    "list": "find_cmds",
 }
 
 
@@ -73,11 +75,13 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="tgo")
 @click.option("--debug", is_flag=True, envvar="TGO_DEBUG", help="Show tracebacks for errors.")
+@click.option("--all", "all_", is_flag=True, help="With `run`: every module (`tgo --all run plan`).")
 @click.pass_context
-def tgo(ctx: click.Context, debug: bool) -> None:
+def tgo(ctx: click.Context, debug: bool, all_: bool) -> None:
     """Orchestrate Terraform across a Terragrunt live repository."""
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+    ctx.obj["all"] = all_
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -35,6 +35,7 @@ FLAGS: dict[str, tuple[bool, bool, tuple[str, ...]]] = {
     "--iam-assume-role-web-identity-token": (True, False, ("--terragrunt-iam-web-identity-token",)),
     "--no-preflight": (False, False, ()),
     "--no-cache": (False, False, ()),
+    "--all": (False, False, ("--terragrunt-all",)),
 }
 ALIASES = {alias: name for name, (_, _, aliases) in FLAGS.items() for alias in (name, *aliases)}
 HELP: dict[str, str] = {
@@ -58,6 +59,7 @@ HELP: dict[str, str] = {
     "--iam-assume-role-web-identity-token": "a web identity token, or a file holding one",
     "--no-preflight": "do not assume every role before apply/destroy",
     "--no-cache": "do not use the parse cache (.tgo/cache or TGO_CACHE_DIR)",
+    "--all": "`tgo run --all CMD` is `tgo run-all CMD` (also TG_ALL=true)",
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -116,9 +116,20 @@ def aws_auth(parsed: RunArgv, runtime: Runtime) -> AwsAuth:
     return AwsAuth.build(runtime, overrides)
 
 
-def _run(args: tuple[str, ...], *, single: bool) -> int:
+TRUE_WORDS = frozenset({"1", "t", "true", "yes", "on"})
+
+
+def wants_all(parsed: RunArgv, environ: Mapping[str, str], *, group_all: bool = False) -> bool:
+    """``--all`` anywhere among tgo's flags (or before ``run``), or ``TG_ALL`` set to a true word,
+    turns ``tgo run`` into ``tgo run-all``, as Terragrunt 1.x's ``run --all``."""
+    return group_all or parsed.flag("--all") or environ.get("TG_ALL", "").strip().lower() in TRUE_WORDS
+
+
+def _run(args: tuple[str, ...], *, single: bool, group_all: bool = False) -> int:
     runtime = Runtime.from_os()
     parsed = split_run_argv(args)
+    if single and wants_all(parsed, runtime.environ, group_all=group_all):
+        single = False
     # The tree's account.hcl files are read once, and only when --account asks for accounts: they
     # resolve --account names and label the plan table.
     known = (
@@ -166,9 +177,11 @@ def register(group: click.Group) -> None:
 
     @group.command("run", context_settings=PASS_THROUGH, epilog=flags_help())
     @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-    def run_cmd(args: tuple[str, ...]) -> int:
-        """Run a terraform command in one module (the working directory)."""
-        return _run(args, single=True)
+    @click.pass_context
+    def run_cmd(ctx: click.Context, args: tuple[str, ...]) -> int:
+        """Run a terraform command in one module (the working directory); with --all, in every module
+        (the same as run-all)."""
+        return _run(args, single=True, group_all=bool((ctx.obj or {}).get("all")))
 
     @group.command("graph")
     @click.option("--format", "fmt", type=click.Choice(["dot", "json", "mermaid"]), default="dot")

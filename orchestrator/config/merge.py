@@ -12,6 +12,9 @@ dicts carrying a ``name``. A key is "set" when present. Rules (Terragrunt's ``Me
   blocks are deep-merged rather than replaced.
 - ``no_merge``: the child alone.
 - ``locals`` are never merged: each file's locals are its own.
+- ``exclude`` (both strategies, Terragrunt's ``ExcludeConfig.Merge``): the child's block replaces the
+  parent's attribute by attribute: ``if``, ``exclude_dependencies`` and ``no_run`` always come from
+  the child (unset stays unset), ``actions`` only when the child lists some.
 
 Pure functions; inputs are never mutated.
 """
@@ -68,6 +71,15 @@ def _merge_errors(parent: Raw, child: Raw) -> Raw:
     return out
 
 
+def _merge_exclude(parent: Raw, child: Raw) -> Raw:
+    out = {k: v for k, v in child.items() if k != "actions"}
+    actions = child.get("actions")
+    out["actions"] = actions if actions else parent.get("actions", actions)
+    if out["actions"] is None:
+        del out["actions"]
+    return out
+
+
 def _merge_dependencies(parent: Raw, child: Raw) -> Raw:
     paths = [*parent.get("paths", []), *child.get("paths", [])]
     return {**parent, **child, "paths": list(dict.fromkeys(paths))}
@@ -102,6 +114,8 @@ def merge_configs(parent: Raw, child: Raw, strategy: str) -> Raw:
             out[key] = _merge_dependencies(out[key], value)
         elif key == "errors":
             out[key] = _merge_errors(out[key], value)
+        elif key == "exclude" and isinstance(out[key], dict) and isinstance(value, dict):
+            out[key] = _merge_exclude(out[key], value)
         elif key == "retryable_errors" and deep and isinstance(out[key], list) and isinstance(value, list):
             out[key] = [*out[key], *value]
         else:

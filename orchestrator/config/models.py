@@ -123,10 +123,29 @@ class Dependency(_Model):
 
 
 class Exclude(_Model):
+    """Terragrunt's ``exclude`` block. ``if`` is required; the other attributes are optional and
+    ``None`` when unset (as Terragrunt reports them). With no ``actions``, nothing is excluded."""
+
     if_: bool = Field(alias="if")
-    actions: list[str] = Field(default_factory=lambda: ["all"])
-    exclude_dependencies: bool = False
+    actions: list[str] = Field(default_factory=list)
+    exclude_dependencies: bool | None = None
     no_run: bool | None = None
+
+    def lists(self, command: str) -> bool:
+        """Whether ``actions`` names ``command``: ``all``, ``all_except_output`` (every command but
+        ``output``) or the command itself, compared case-insensitively (Terragrunt's IsActionListed)."""
+        wanted = command.lower()
+        return any(
+            a == "all" or (a == "all_except_output" and wanted != "output") or a.lower() == wanted for a in self.actions
+        )
+
+    def excludes(self, command: str) -> bool:
+        """Whether a run of every unit (``run-all``) leaves this one out for ``command``."""
+        return self.if_ and self.lists(command)
+
+    def prevents_run(self, command: str) -> bool:
+        """Whether even a run of this one unit (``tgo run``) stops before terraform: ``no_run = true``."""
+        return bool(self.no_run) and self.excludes(command)
 
 
 class RetryBlock(_Model):
