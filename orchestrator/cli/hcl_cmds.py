@@ -85,7 +85,7 @@ def fmt_cmd(
             else:
                 runtime.console.error(f"formatted {shown}")
     if errors:
-        raise ConfigErrors.collect(errors)
+        raise errors[0] if len(errors) == 1 else ConfigErrors.collect(errors)
     if unformatted:
         runtime.console.error(f"{unformatted} file{'s' if unformatted != 1 else ''} not formatted (run `tgo hcl fmt`)")
         return EXIT_FAILED
