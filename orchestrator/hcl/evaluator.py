@@ -1,6 +1,9 @@
 """Evaluate :mod:`orchestrator.hcl.ast` expressions to values (:mod:`orchestrator.hcl.values`).
 
 Contract:
+- Bounded: one evaluation builds at most :data:`~orchestrator.hcl.bounds.MAX_ELEMENTS` elements and
+  :data:`~orchestrator.hcl.bounds.MAX_CHARS` characters, and its value must be no larger; beyond
+  that it raises EvalError at the expression (:mod:`orchestrator.hcl.bounds`).
 - :func:`evaluate` is pure given its :class:`EvalContext` and thread-safe as long as the context's
   mappings are. It raises :class:`~orchestrator.errors.EvalError` (with the expression's position and
   a hint) for anything a user wrote wrong; no other exception escapes for any syntax tree.
@@ -21,6 +24,7 @@ from typing import Any, Final
 
 from orchestrator.errors import EvalError, Pos
 from orchestrator.hcl import ast
+from orchestrator.hcl.bounds import Budget, check_size
 from orchestrator.hcl.calls import call, err, suggest
 from orchestrator.hcl.functions.coerce import (
     describe,
@@ -57,10 +61,11 @@ class EvalContext:
 
 
 class _Evaluator:
-    __slots__ = ("ctx",)
+    __slots__ = ("budget", "ctx")
 
     def __init__(self, ctx: EvalContext) -> None:
         self.ctx = ctx
+        self.budget = Budget()
 
     def eval(self, e: ast.Expr, scope: Scope) -> Value:
         return _DISPATCH[type(e)](self, e, scope)
@@ -104,6 +109,8 @@ class _Evaluator:
             if value is UNKNOWN:
                 return UNKNOWN
             out.append(self.interp(value, part.pos))
+        if len(out) > 1:
+            self.budget.spend_chars(sum(map(len, out)), parts[0].pos)  # before the join builds it
         return nfc("".join(out))  # joined NFC parts need not be NFC (a part may start with a combining mark)
 
     def interp(self, value: Value, pos: Pos) -> str:
@@ -215,9 +222,11 @@ class _Evaluator:
 
     # collections -----------------------------------------------------------------------------------
     def tuple_(self, e: ast.TupleExpr, scope: Scope) -> Value:
+        self.budget.spend_elements(len(e.items), e.pos)
         return [self.eval(item, scope) for item in e.items]
 
     def object_(self, e: ast.ObjectExpr, scope: Scope) -> Value:
+        self.budget.spend_elements(len(e.items), e.pos)
         out: dict[str, Value] = {}
         for key_expr, value_expr in e.items:
             key = key_expr.value if type(key_expr) is ast.Literal else self.eval(key_expr, scope)
@@ -267,6 +276,7 @@ class _Evaluator:
         if pairs is UNKNOWN:
             return UNKNOWN
         out = []
+        self.budget.spend_elements(len(pairs), e.pos)
         for key, value in pairs:
             inner = self.bind(scope, e.key_var, key, e.value_var, value)
             keep = self.keep(e.cond, inner)
@@ -281,6 +291,7 @@ class _Evaluator:
         if pairs is UNKNOWN:
             return UNKNOWN
         out: dict[str, Value] = {}
+        self.budget.spend_elements(len(pairs), e.pos)
         for key, value in pairs:
             inner = self.bind(scope, e.key_var, key, e.value_var, value)
             keep = self.keep(e.cond, inner)
@@ -396,6 +407,8 @@ _DISPATCH: Final[Mapping[type, Callable[[_Evaluator, Any, Scope], Value]]] = {
 def evaluate(expr: ast.Expr, ctx: EvalContext) -> Value:
     """The value of ``expr``; raises EvalError (with position and hint) on any evaluation problem."""
     try:
-        return _Evaluator(ctx).eval(expr, _EMPTY)
+        value = _Evaluator(ctx).eval(expr, _EMPTY)
+        check_size(value, expr.pos)  # [l, l] doubled forty times is small to build, huge to use
     except RecursionError:
         raise err("expression nested too deeply", expr.pos) from None
+    return value

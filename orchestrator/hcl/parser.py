@@ -28,6 +28,7 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, Unex
 
 from orchestrator.errors import HclSyntaxError, Pos
 from orchestrator.hcl import ast
+from orchestrator.hcl.bounds import MAX_SOURCE_BYTES
 from orchestrator.hcl.jsonsyntax import DEFAULT_JSON_BLOCK_TYPES, JsonConverter
 from orchestrator.hcl.syntax_messages import describe_expected, end_pos, unexpected_token
 from orchestrator.hcl.syntax_scan import unclosed
@@ -383,6 +384,16 @@ def _parse_tree(text: str, conv: _Converter) -> Any:
         raise HclSyntaxError(f"syntax error: {exc}", pos=conv.pos(1, 1)) from None
 
 
+def _check_source_size(text: str, filename: str) -> None:
+    if len(text) > MAX_SOURCE_BYTES:
+        raise HclSyntaxError(
+            f"the file is too large to be a config: {len(text):,} characters (the limit is "
+            f"{MAX_SOURCE_BYTES // 2**20} MiB)",
+            pos=Pos(filename, 1, 1),
+            hint="keep data in files read with file(), jsondecode() or yamldecode()",
+        )
+
+
 def _lark_source(text: str) -> str:
     """What lark reads: ``text`` with strip markers blanked and ``core::`` calls respelt (see above)."""
     blanked = blank_strip_markers(text)
@@ -408,6 +419,7 @@ def _where_hcl_points(text: str, filename: str, exc: HclSyntaxError) -> HclSynta
 def parse_text(text: str, filename: str) -> ast.Body:
     """Parse HCL native syntax. Raises HclSyntaxError (file, line, col) for any syntax error."""
     text = text.removeprefix("\ufeff")  # editors on Windows add a byte-order mark; HCL ignores it
+    _check_source_size(text, filename)
     blanked = _lark_source(text)
     conv = _Converter(filename, original=None if blanked is text else text)
     try:
@@ -469,6 +481,7 @@ def parse_json_text(text: str, filename: str, block_types: Mapping[str, int] = D
     a list of objects gives several blocks. Strings containing ``${`` or ``%{`` are templates.
     Raises HclSyntaxError for invalid JSON (with line and column) or a wrong shape.
     """
+    _check_source_size(text, filename)
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
