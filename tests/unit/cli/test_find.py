@@ -4,6 +4,7 @@ JSON shape, and `--as CMD` listing exactly what `run-all CMD` would run."""
 from __future__ import annotations
 
 import io
+import json
 import textwrap
 from pathlib import Path
 
@@ -135,3 +136,22 @@ def find_stub(root: Path) -> list:  # type: ignore[type-arg]
     from orchestrator.app.find import Found
 
     return [Found("unit", root / "vpc"), Found("stack", root / "acct"), Found("unit", root / "app/x", (root / "vpc",))]
+
+
+def test_cli_flags_and_tg_environment(live: tuple[Path, ConfigLoader]) -> None:
+    from click.testing import CliRunner
+
+    from orchestrator.cli import tgo
+
+    root, _ = live
+    runner = CliRunner()
+    by_flags = runner.invoke(tgo, ["find", "--working-dir", str(root), "-j", "--dag", "--dependencies", "--no-cache"])
+    env = {"TG_JSON": "1", "TG_DAG": "true", "TG_DEPENDENCIES": "1", "TG_WORKING_DIR": str(root)}
+    by_env = runner.invoke(tgo, ["find", "--no-cache"], env=env)
+    assert by_flags.exit_code == by_env.exit_code == 0, by_flags.output + by_env.output
+    assert by_flags.output == by_env.output
+    assert [e["path"] for e in json.loads(by_env.output)] == ["acct", "net-b", "net/vpc", "db", "app"]
+    listed = runner.invoke(tgo, ["list", "--no-cache"], env={"TG_LONG": "1", "TG_WORKING_DIR": str(root)})
+    assert listed.output.splitlines()[:2] == ["Type  Path", "stack acct"]
+    bad = runner.invoke(tgo, ["find", "--working-dir", str(root), "--format", "yaml"])
+    assert bad.exit_code != 0 and "--format must be one of text, json" in str(bad.exception or bad.output)
