@@ -16,13 +16,14 @@ from pathlib import Path
 
 from orchestrator.app.run_select import Loader
 from orchestrator.aws.backoff import Backoff
+from orchestrator.aws.broker import CredentialBroker, runtime_base
 from orchestrator.aws.credentials import CredentialCache
-from orchestrator.aws.environment import module_env_factory, role_env_factory
 from orchestrator.aws.identity import identity_factory
 from orchestrator.aws.model import StsClient
 from orchestrator.aws.preflight import PreflightResult, format_table
 from orchestrator.aws.preflight import preflight as run_preflight
 from orchestrator.aws.roles import RoleOverrides, RoleResolver, default_session_name
+from orchestrator.aws.supply import CredentialMode, CredentialSupply, ModuleMode
 from orchestrator.config.models import ModuleConfig, account_of_role
 from orchestrator.discovery import discover
 from orchestrator.errors import ConfigErrors, TgoError
@@ -39,6 +40,7 @@ class AwsAuth:
     cache: CredentialCache
     resolver: RoleResolver
     runtime: Runtime
+    supply: CredentialSupply
 
     @classmethod
     def build(
@@ -49,8 +51,13 @@ class AwsAuth:
         sts: StsClient | None = None,
         refresh_margin: timedelta | None = None,
         backoff: Backoff | None = None,
+        mode: CredentialMode = "env",
     ) -> AwsAuth:
-        """Base credentials and endpoints come from ``runtime.environ``; the session name names the run."""
+        """Base credentials and endpoints come from ``runtime.environ``; the session name names the run.
+
+        ``mode``: how terraform gets credentials (``env`` here; the CLI's default is ``broker``). In
+        broker mode the caller must :meth:`close` (try/finally) to remove the broker's directory.
+        """
         margin = refresh_margin if refresh_margin is not None else _margin_from(runtime.environ)
         from orchestrator.aws.sts import BotoStsClient  # botocore costs ~0.3 s: only when a command needs it
 
@@ -62,15 +69,36 @@ class AwsAuth:
             warn=lambda text: runtime.console.error(f"[tgo] warning: {text}"),
         )
         session = default_session_name(runtime.clock.now(), uuid.uuid4().hex[:8])
-        return cls(cache, RoleResolver(overrides, session, runtime.cwd), runtime)
+        resolver = RoleResolver(overrides, session, runtime.cwd)
+
+        def new_broker() -> CredentialBroker:
+            return CredentialBroker(
+                cache.get,
+                margin=margin,
+                base_dir=runtime_base(runtime.environ),
+                log=lambda text: runtime.console.error(f"[tgo] {text}"),
+            )
+
+        supply = CredentialSupply(mode, cache.get, resolver, runtime.environ, broker_factory=new_broker)
+        return cls(cache, resolver, runtime, supply)
 
     @property
     def credentials_env(self) -> Callable[[ModuleConfig], dict[str, str | None]]:
-        return module_env_factory(self.cache, self.resolver)
+        """Every process of a module: its role's credentials in the supply's mode (thread-safe)."""
+        return self.supply.module_env
 
     @property
     def role_env(self) -> Callable[[str | None], dict[str, str | None]]:
-        return role_env_factory(self.cache, self.resolver)
+        return self.supply.role_env
+
+    @property
+    def credential_mode(self) -> Callable[[ModuleConfig], ModuleMode]:
+        """For the report: ``broker``, ``env``, or ``base`` (no role)."""
+        return self.supply.mode_of
+
+    def close(self) -> None:
+        """Stop the credential broker, if one runs, and remove its directory (idempotent)."""
+        self.supply.close()
 
     @property
     def aws_identity(self) -> Callable[[str | None], Mapping[str, str]]:
@@ -108,7 +136,7 @@ class AwsAuth:
         return place
 
     def sts_stats(self) -> dict[str, int]:
-        return self.cache.stats()
+        return {**self.cache.stats(), **self.supply.stats()}
 
 
 def _margin_from(environ: Mapping[str, str]) -> timedelta:

@@ -71,6 +71,8 @@ class RunServices:
     """Asked before apply/destroy with the modules' paths; False stops with a UsageError."""
     placement: Placement = config_placement
     """Effective (role, account) of a module: for --account and the report's iam_role/account_id."""
+    credential_mode: Callable[[ModuleConfig], str] | None = None
+    """How a module's terraform got credentials, for the report (``broker``, ``env``, ``base``)."""
     group: ProcessGroup = field(default_factory=ProcessGroup)
     cancel: threading.Event = field(default_factory=threading.Event)
 
@@ -277,7 +279,10 @@ def _report(
     started: datetime,
     run_dir: Path,
 ) -> RunReport:
-    modules = [_module_result(selection, path, outcome) for path, outcome in sorted(outcomes.items())]
+    modules = [
+        _with_mode(_module_result(selection, path, outcome), selection.configs[path], services.credential_mode)
+        for path, outcome in sorted(outcomes.items())
+    ]
     for path in sorted(selection.read_only):
         modules.append(_static(selection, path, "excluded", "dependency: outputs read, not run", role="read"))
     for path, reason in sorted(selection.excluded.items()):
@@ -300,6 +305,12 @@ def _report(
     if options.report_file is not None:
         write_report(report, options.report_file)
     return report
+
+
+def _with_mode(result: ModuleResult, cfg: ModuleConfig, mode_of: Callable[[ModuleConfig], str] | None) -> ModuleResult:
+    if mode_of is None or result.status == "skipped":
+        return result
+    return result.model_copy(update={"credential_mode": mode_of(cfg)})
 
 
 def write_report(report: RunReport, path: Path) -> None:

@@ -33,6 +33,7 @@ COMMAND_FAMILIES = {
     "run": "run_cmds",
     "graph": "run_cmds",
     "auth": "auth_cmds",
+    "credential-helper": "auth_cmds",
     "drift": "drift_cmds",
     "hcl": "hcl_cmds",
     "hclfmt": "hcl_cmds",

@@ -48,7 +48,20 @@ def role_options(fn: click.decorators.FC) -> click.decorators.FC:
 
 
 def register(group: click.Group) -> None:
-    """Add the ``auth`` group (``auth check``) to ``group``."""
+    """Add the ``auth`` group (``auth check``) and ``credential-helper`` to ``group``."""
+
+    @group.command(
+        "credential-helper",
+        context_settings={"ignore_unknown_options": True, "help_option_names": []},
+        add_help_option=False,
+    )
+    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+    def credential_helper(args: tuple[str, ...]) -> int:
+        """The credential_process helper tgo writes into its AWS config file (--socket PATH PROFILE;
+        the capability token comes from TGO_BROKER_TOKEN). Prints the SDK's credential JSON."""
+        from orchestrator.aws.credential_helper import main as helper_main
+
+        return helper_main(list(args))
 
     @group.group("auth")
     def auth() -> None:

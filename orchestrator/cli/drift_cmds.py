@@ -14,6 +14,7 @@ from orchestrator.app.auth import AwsAuth
 from orchestrator.app.drift import DriftOptions, drift
 from orchestrator.app.run import RunServices, default_parallelism
 from orchestrator.aws.roles import RoleOverrides
+from orchestrator.aws.supply import parse_mode
 from orchestrator.cli.auth_cmds import role_options
 from orchestrator.cli.run_cmds import make_loader
 from orchestrator.errors import UsageError
@@ -53,6 +54,13 @@ def register(group: click.Group) -> None:
     @click.option("--log-dir", type=_PATH, default=None, help="The run directory (logs, plans).")
     @click.option("--output", "output_mode", type=click.Choice(["stream", "grouped"]), default="grouped")
     @click.option("--quiet", is_flag=True, help="Do not print the Markdown digest.")
+    @click.option(
+        "--credentials",
+        type=click.Choice(["broker", "env"]),
+        default=None,
+        help="broker (default; also TGO_CREDENTIALS): terraform asks tgo through credential_process; "
+        "env: AWS_* variables.",
+    )
     @role_options
     def drift_cmd(**flags: Any) -> int:
         """Plan every selected module and report drift (drift.json, drift.md, drift.junit.xml). Never applies."""
@@ -96,14 +104,18 @@ def _drift(flags: dict[str, Any]) -> int:
         session_name=flags.get("iam_session_name"),
         web_identity_token=flags.get("iam_web_identity_token"),
     )
-    aws = AwsAuth.build(runtime, overrides)
+    aws = AwsAuth.build(runtime, overrides, mode=parse_mode(flags.get("credentials"), runtime.environ))
     services = RunServices(
         loader=make_loader(runtime, aws),
         credentials_env=aws.credentials_env,
         sts_stats=aws.sts_stats,
         placement=aws.placement(ask_base=bool(options.accounts)),
+        credential_mode=aws.credential_mode,
     )
-    result = drift(runtime, options, services)
+    try:
+        result = drift(runtime, options, services)
+    finally:  # the broker's directory goes on error and Ctrl-C too
+        aws.close()
     if not flags.get("quiet"):
         runtime.console.print("")
         runtime.console.print(result.files["md"].read_text())

@@ -33,6 +33,7 @@ FLAGS: dict[str, tuple[bool, bool, tuple[str, ...]]] = {
     "--iam-assume-role-duration": (True, False, ("--terragrunt-iam-assume-role-duration",)),
     "--iam-assume-role-session-name": (True, False, ("--terragrunt-iam-assume-role-session-name",)),
     "--iam-assume-role-web-identity-token": (True, False, ("--terragrunt-iam-web-identity-token",)),
+    "--credentials": (True, False, ()),
     "--no-preflight": (False, False, ()),
     "--no-cache": (False, False, ()),
     "--all": (False, False, ("--terragrunt-all",)),
@@ -57,6 +58,8 @@ HELP: dict[str, str] = {
     "--iam-assume-role-duration": "session duration in seconds (900..43200)",
     "--iam-assume-role-session-name": "session name (default: tgo-<time>-<run id>)",
     "--iam-assume-role-web-identity-token": "a web identity token, or a file holding one",
+    "--credentials": "broker (default: terraform asks tgo through credential_process, refreshed) or env "
+    "(AWS_* variables; also TGO_CREDENTIALS)",
     "--no-preflight": "do not assume every role before apply/destroy",
     "--no-cache": "do not use the parse cache (.tgo/cache or TGO_CACHE_DIR)",
     "--all": "`tgo run --all CMD` is `tgo run-all CMD` (also TG_ALL=true)",

@@ -16,6 +16,7 @@ from orchestrator.app.auth import AwsAuth
 from orchestrator.app.run import RunOptions, RunServices, default_parallelism, graph_text, run_all
 from orchestrator.app.run_select import Loader
 from orchestrator.aws.roles import RoleOverrides
+from orchestrator.aws.supply import parse_mode
 from orchestrator.cli.run_argv import RunArgv, flags_help, split_run_argv
 from orchestrator.errors import UsageError
 from orchestrator.report.summary import account_plan_lines, summary_lines
@@ -113,7 +114,7 @@ def aws_auth(parsed: RunArgv, runtime: Runtime) -> AwsAuth:
         session_name=parsed.one("--iam-assume-role-session-name"),
         web_identity_token=parsed.one("--iam-assume-role-web-identity-token"),
     )
-    return AwsAuth.build(runtime, overrides)
+    return AwsAuth.build(runtime, overrides, mode=parse_mode(parsed.one("--credentials"), runtime.environ))
 
 
 TRUE_WORDS = frozenset({"1", "t", "true", "yes", "on"})
@@ -146,8 +147,12 @@ def _run(args: tuple[str, ...], *, single: bool, group_all: bool = False) -> int
         sts_stats=aws.sts_stats,
         confirm=None if single else make_confirm(parsed, stdin_tty=sys.stdin.isatty()),
         placement=aws.placement(ask_base=bool(options.accounts)),
+        credential_mode=aws.credential_mode,
     )
-    report = run_all(runtime, options, services)
+    try:
+        report = run_all(runtime, options, services)
+    finally:  # error, Ctrl-C or a signal turned into an exception: the broker's directory goes too
+        aws.close()
     # `tgo run` keeps stdout for terraform's output (e.g. `tgo run output -json | jq`).
     say = runtime.console.error if single else runtime.console.print
     for line in summary_lines(report):

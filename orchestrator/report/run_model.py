@@ -35,6 +35,10 @@ class StsStats(_Model):
     cache_hits: int = 0
     refreshes: int = 0
     throttled_retries: int = 0
+    broker_requests: int = Field(default=0, description="Requests the credential broker answered or refused.")
+    broker_refreshes: int = Field(
+        default=0, description="Times the broker handed a profile a newer session than it had served before."
+    )
 
 
 class ModuleResult(_Model):
@@ -52,6 +56,11 @@ class ModuleResult(_Model):
     changes: PlanChanges | None = None
     iam_role: str | None = None
     account_id: str | None = None
+    credential_mode: Literal["broker", "env", "base"] | None = Field(
+        default=None,
+        description="How terraform got credentials: broker (credential_process), env (AWS_* variables), "
+        "base (no role: the base credentials).",
+    )
     working_dir: str | None = None
     plan_file: str | None = None
     log_file: str | None = None

@@ -3,18 +3,25 @@ plugin process terraform starts): S3 get/put/delete object (path-style) and STS 
 signed with Signature Version 4 from the standard environment variables.
 
 Endpoints: ``AWS_ENDPOINT_URL_S3`` / ``AWS_ENDPOINT_URL_STS``, else ``AWS_ENDPOINT_URL`` (a moto server),
-else the public regional endpoints. Credentials: ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY`` and
-optional ``AWS_SESSION_TOKEN``. Errors raise :class:`AwsError` with the AWS error code; nothing secret
-is ever put in a message.
+else the public regional endpoints. Credentials, in the SDKs' order (see :class:`CredentialChain`):
+``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY`` / optional ``AWS_SESSION_TOKEN``; else the profile
+``AWS_PROFILE`` (or ``default``) in ``AWS_SHARED_CREDENTIALS_FILE``, then in ``AWS_CONFIG_FILE``: static
+keys, or ``credential_process``, whose answer is cached until its ``Expiration`` and fetched again
+after it (as the SDKs do, so a long apply keeps working with refreshed credentials). Errors raise
+:class:`AwsError` with the AWS error code; nothing secret is ever put in a message.
 """
 
 from __future__ import annotations
 
+import configparser
 import datetime as dt
 import hashlib
 import hmac
+import json
 import os
 import re
+import subprocess
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -46,12 +53,94 @@ def _hmac(key: bytes, text: str) -> bytes:
     return hmac.new(key, text.encode(), hashlib.sha256).digest()
 
 
-class AwsHttp:
-    """Signed requests with the credentials and endpoints of ``environ``. Thread-safe (no shared state)."""
+@dataclass(frozen=True)
+class Creds:
+    access_key_id: str
+    secret_access_key: str
+    session_token: str | None = None
+    expiration: dt.datetime | None = None
 
-    def __init__(self, environ: Mapping[str, str], region: str) -> None:
+
+def _profile_section(parser: configparser.ConfigParser, profile: str, *, config_file: bool) -> dict[str, str] | None:
+    names = [profile] if not config_file else ([f"profile {profile}", profile] if profile != "default" else ["default"])
+    for name in names:
+        if parser.has_section(name):
+            return dict(parser[name])
+    return None
+
+
+class CredentialChain:
+    """Environment keys, else the profile's keys or ``credential_process`` (cached until it expires).
+
+    Thread-safe: one lock around the cached process credentials.
+    """
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+        self._lock = threading.Lock()
+        self._cached: Creds | None = None
+
+    def get(self) -> Creds:
+        env = self.environ
+        if env.get("AWS_ACCESS_KEY_ID") and env.get("AWS_SECRET_ACCESS_KEY"):
+            return Creds(env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"], env.get("AWS_SESSION_TOKEN") or None)
+        with self._lock:
+            now = dt.datetime.now(dt.UTC)
+            if self._cached is not None and (self._cached.expiration is None or self._cached.expiration > now):
+                return self._cached
+            self._cached = self._from_profile()
+            return self._cached
+
+    def _from_profile(self) -> Creds:
+        env = self.environ
+        home = os.path.expanduser("~")
+        profile = env.get("AWS_PROFILE") or env.get("AWS_DEFAULT_PROFILE") or "default"
+        sources = [
+            (env.get("AWS_SHARED_CREDENTIALS_FILE") or os.path.join(home, ".aws", "credentials"), False),
+            (env.get("AWS_CONFIG_FILE") or os.path.join(home, ".aws", "config"), True),
+        ]
+        for path, is_config in sources:
+            parser = configparser.ConfigParser(interpolation=None)
+            try:
+                parser.read(path)
+            except configparser.Error:
+                continue
+            section = _profile_section(parser, profile, config_file=is_config)
+            if section is None:
+                continue
+            if section.get("aws_access_key_id") and section.get("aws_secret_access_key"):
+                return Creds(section["aws_access_key_id"], section["aws_secret_access_key"], section.get("aws_session_token"))
+            if section.get("credential_process"):
+                return _run_process(section["credential_process"], profile)
+        raise AwsError("NoCredentials", 0, f"no credentials: no AWS_ACCESS_KEY_ID and no usable profile {profile!r}")
+
+
+def _run_process(command: str, profile: str) -> Creds:
+    """Run a ``credential_process`` as the SDKs do (through the shell) and read its JSON."""
+    done = subprocess.run(["sh", "-c", command], capture_output=True, text=True, timeout=60, check=False)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or [""])[-1]
+        raise AwsError("CredentialProcessFailed", 0, f"credential_process of profile {profile} exited {done.returncode}: {last}")
+    try:
+        data = json.loads(done.stdout)
+        expiration = data.get("Expiration")
+        return Creds(
+            data["AccessKeyId"],
+            data["SecretAccessKey"],
+            data.get("SessionToken"),
+            dt.datetime.fromisoformat(expiration.replace("Z", "+00:00")) if expiration else None,
+        )
+    except (ValueError, KeyError, AttributeError):
+        raise AwsError("CredentialProcessFailed", 0, f"credential_process of profile {profile} printed no credentials") from None
+
+
+class AwsHttp:
+    """Signed requests with the credentials and endpoints of ``environ``. Thread-safe."""
+
+    def __init__(self, environ: Mapping[str, str], region: str, chain: CredentialChain | None = None) -> None:
         self.environ = environ
         self.region = region
+        self.chain = chain or CredentialChain(environ)
 
     def endpoint(self, service: str) -> str:
         specific = self.environ.get(f"AWS_ENDPOINT_URL_{service.upper()}")
@@ -70,7 +159,8 @@ class AwsHttp:
         payload = _sha256(body)
         hdrs = {"host": parts.netloc, "x-amz-date": amz_date, "x-amz-content-sha256": payload}
         hdrs.update({k.lower(): v for k, v in headers.items()})
-        token = self.environ.get("AWS_SESSION_TOKEN")
+        creds = self.chain.get()
+        token = creds.session_token
         if token:
             hdrs["x-amz-security-token"] = token
         signed = ";".join(sorted(hdrs))
@@ -78,10 +168,10 @@ class AwsHttp:
         canonical = "\n".join([method, parts.path or "/", parts.query, canonical_headers, signed, payload])
         scope = f"{day}/{self.region}/{service}/aws4_request"
         to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, _sha256(canonical.encode())])
-        secret = self.environ.get("AWS_SECRET_ACCESS_KEY", "")
+        secret = creds.secret_access_key
         key = _hmac(_hmac(_hmac(_hmac(f"AWS4{secret}".encode(), day), self.region), service), "aws4_request")
         signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-        access = self.environ.get("AWS_ACCESS_KEY_ID", "")
+        access = creds.access_key_id
         hdrs["authorization"] = (
             f"AWS4-HMAC-SHA256 Credential={access}/{scope}, SignedHeaders={signed}, Signature={signature}"
         )

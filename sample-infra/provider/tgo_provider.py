@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 
 from tf import schema, types
 from tf.iface import (
@@ -34,7 +35,7 @@ from tf.iface import (
 from tf.runner import run_provider
 from tf.utils import Diagnostics
 
-from aws_http import AwsError, AwsHttp
+from aws_http import AwsError, AwsHttp, CredentialChain
 
 VERSION = "0.1.0"
 DEFAULT_REGION = "us-east-1"
@@ -51,6 +52,7 @@ class TgoProvider(Provider):
         self.region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
         self._caller_arn: str | None = None
         self._lock = threading.Lock()
+        self._chain = CredentialChain(dict(os.environ))  # one per process: credential_process answers are cached
 
     def get_model_prefix(self) -> str:
         return "tgo_"
@@ -78,7 +80,7 @@ class TgoProvider(Provider):
         return [S3Object]
 
     def aws(self) -> AwsHttp:
-        return AwsHttp(dict(os.environ), self.region)
+        return AwsHttp(dict(os.environ), self.region, self._chain)
 
     def caller_arn(self) -> str:
         """The ARN of the credentials this process runs with (one STS call per process)."""
@@ -105,12 +107,18 @@ class S3Object(Resource):
                 schema.Attribute("bucket", types.String(), required=True, requires_replace=True),
                 schema.Attribute("key", types.String(), required=True, requires_replace=True),
                 schema.Attribute("content", types.String(), required=True),
+                # Seconds to wait before writing: an apply that outlives its credentials (broker tests).
+                schema.Attribute("write_delay_seconds", types.Number(), optional=True),
                 schema.Attribute("etag", types.String(), computed=True),
                 schema.Attribute("caller_arn", types.String(), computed=True),
             ],
         )
 
     def _put(self, diags: Diagnostics, state: State) -> State | None:
+        delay = state.get("write_delay_seconds")
+        if delay:
+            log(f"waiting {delay} s before writing s3://{state['bucket']}/{state['key']}")
+            time.sleep(float(delay))
         try:
             etag = self.provider.aws().put_object(state["bucket"], state["key"], state["content"].encode())
             arn = self.provider.caller_arn()

@@ -7,7 +7,11 @@
   secret key and session token it answered with (:meth:`MotoServer.issued_secrets`, for secret scans);
 - answers chosen requests with an injected error instead of passing them to moto
   (:meth:`MotoServer.inject`): throttling for the first N calls, AccessDenied for one role, ...;
-- shifts the ``Expiration`` of session answers by a test clock's offset (:meth:`MotoServer.set_time_offset`).
+- shifts the ``Expiration`` of session answers by a test clock's offset (:meth:`MotoServer.set_time_offset`),
+  or shortens every session to a few seconds (:meth:`MotoServer.set_session_lifetime`);
+- answers ``ExpiredToken`` (in each service's own format) to any request signed with an access key
+  whose session has expired, as AWS does, and records which access key signed every request
+  (:meth:`MotoServer.signed_requests`), so tests check at the server which session did what.
 
 ``env()`` gives the environment a tgo process (and terraform) needs to reach it with obviously fake
 base credentials. Thread-safe: the server handles requests on many threads; counters lock.
@@ -16,6 +20,7 @@ base credentials. Thread-safe: the server handles requests on many threads; coun
 from __future__ import annotations
 
 import io
+import json
 import re
 import socket
 import threading
@@ -24,7 +29,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -34,6 +39,17 @@ from werkzeug.serving import BaseWSGIServer, make_server
 StartResponse = Callable[..., Any]
 SECRET_RE = re.compile(r"<(SecretAccessKey|SessionToken)>([^<]+)</")
 EXPIRATION_RE = re.compile(r"<Expiration>([^<]+)</Expiration>")
+ACCESS_KEY_RE = re.compile(r"<AccessKeyId>([^<]+)</AccessKeyId>")
+
+
+@dataclass(frozen=True)
+class Signed:
+    """One request that reached the server: service, operation, the access key that signed it, when."""
+
+    service: str
+    operation: str
+    access_key: str
+    at: datetime
 
 
 def _shift(stamp: str, offset: timedelta) -> str:
@@ -68,6 +84,49 @@ class Fault:
         return self.times is None or self.hits < self.times
 
 
+def _access_key(environ: dict[str, Any]) -> str:
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    if "Credential=" in auth:
+        return auth.split("Credential=", 1)[1].split("/", 1)[0]
+    return ""
+
+
+def _operation(environ: dict[str, Any], service: str, action: str) -> str:
+    if action:
+        return action
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    if target:
+        return target.rsplit(".", 1)[-1]
+    return f"{environ.get('REQUEST_METHOD', '')} {environ.get('PATH_INFO', '')}"
+
+
+def _expired_answer(service: str, start_response: StartResponse) -> list[bytes]:
+    """ExpiredToken as each service spells it (S3 and STS in XML, DynamoDB in JSON)."""
+    if service == "dynamodb":
+        body = json.dumps(
+            {
+                "__type": "com.amazon.coral.service#ExpiredTokenException",
+                "message": "The security token included in the request is expired",
+            }
+        ).encode()
+        kind = "application/x-amz-json-1.0"
+    elif service == "s3":
+        body = (
+            b"<?xml version='1.0' encoding='UTF-8'?><Error><Code>ExpiredToken</Code>"
+            b"<Message>The provided token has expired.</Message></Error>"
+        )
+        kind = "application/xml"
+    else:
+        body = (
+            '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'
+            "<Code>ExpiredToken</Code><Message>The security token included in the request is expired</Message>"
+            f"</Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
+        ).encode()
+        kind = "text/xml"
+    start_response("400 Bad Request", [("Content-Type", kind), ("Content-Length", str(len(body)))])
+    return [body]
+
+
 def _service(environ: dict[str, Any]) -> str:
     """The service from the SigV4 credential scope (``Credential=AKID/date/region/<service>/aws4_request``)."""
     auth = environ.get("HTTP_AUTHORIZATION", "")
@@ -88,6 +147,9 @@ class _Middleware:
         self.faults: list[Fault] = []
         self.secrets: set[str] = set()
         self.time_offset = timedelta()
+        self.lifetime: timedelta | None = None
+        self.key_expiry: dict[str, datetime] = {}
+        self.signed: list[Signed] = []
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -98,8 +160,16 @@ class _Middleware:
             params.update({k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()})
         action = params.get("Action", "")
         service = _service(environ)
+        key = _access_key(environ)
+        now = datetime.now(UTC)
         fault = None
         with self.lock:
+            if key:
+                self.signed.append(Signed(service, _operation(environ, service, action), key, now))
+            expiry = self.key_expiry.get(key)
+            if expiry is not None and now >= expiry:
+                self.counts[(service, "ExpiredToken")] += 1
+                return _expired_answer(service, start_response)
             if action:
                 self.counts[(service, action)] += 1
                 if action.startswith("AssumeRole") and "RoleArn" in params:
@@ -119,10 +189,17 @@ class _Middleware:
         text = body_out.decode("utf-8", "replace")
         with self.lock:
             self.secrets.update(value for _tag, value in SECRET_RE.findall(text))
-            offset = self.time_offset
-        if offset:
+            offset, lifetime = self.time_offset, self.lifetime
+        if lifetime is not None:
+            expires = (datetime.now(UTC) + lifetime).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            text = EXPIRATION_RE.sub(f"<Expiration>{expires}</Expiration>", text)
+        elif offset:
             text = EXPIRATION_RE.sub(lambda m: f"<Expiration>{_shift(m.group(1), offset)}</Expiration>", text)
-            body_out = text.encode()
+        body_out = text.encode()
+        stamp, key_id = EXPIRATION_RE.search(text), ACCESS_KEY_RE.search(text)
+        if stamp and key_id:
+            with self.lock:
+                self.key_expiry[key_id.group(1)] = datetime.fromisoformat(stamp.group(1).replace("Z", "+00:00"))
         status, headers, *rest = held[0]
         headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
         start_response(status, [*headers, ("Content-Length", str(len(body_out)))], *rest)
@@ -210,11 +287,23 @@ class MotoServer:
         with self.middleware.lock:
             self.middleware.time_offset = offset
 
+    def set_session_lifetime(self, seconds: float | None) -> None:
+        """Every later AssumeRole* answer expires ``seconds`` after it is given (None: moto's own
+        expiry); requests signed with its key after that get ``ExpiredToken``."""
+        with self.middleware.lock:
+            self.middleware.lifetime = None if seconds is None else timedelta(seconds=seconds)
+
+    def signed_requests(self, service: str | None = None) -> list[Signed]:
+        """Every signed request that reached the server (expired ones included), in arrival order."""
+        with self.middleware.lock:
+            return [r for r in self.middleware.signed if service is None or r.service == service]
+
     def reset_counts(self) -> None:
         with self.middleware.lock:
             self.middleware.counts.clear()
             self.middleware.roles.clear()
             self.middleware.assume_params.clear()
+            self.middleware.signed.clear()
 
     def inject(self, fault: Fault) -> Fault:
         """Answer matching requests with ``fault`` (first matching fault wins); returns it to read ``hits``."""

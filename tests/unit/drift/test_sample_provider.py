@@ -92,3 +92,40 @@ def test_endpoints_prefer_the_service_override() -> None:
     )
     assert (client.endpoint("s3"), client.endpoint("sts")) == ("http://moto:1", "http://sts:2")
     assert aws_http.AwsHttp({}, "eu-west-1").endpoint("s3") == "https://s3.eu-west-1.amazonaws.com"
+
+
+def test_credentials_come_from_credential_process_and_are_fetched_again_after_expiry(tmp_path: Path) -> None:
+    """The provider resolves credentials as the SDKs do: env keys first, else the profile's
+    credential_process (what tgo's broker writes), cached until ``Expiration`` and then re-run."""
+    aws_http = load("aws_http")
+    counter = tmp_path / "count"
+    script = tmp_path / "creds.sh"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'n=$(cat "{counter}" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "{counter}"\n'
+        'echo "{\\"Version\\": 1, \\"AccessKeyId\\": \\"AKID$n\\", \\"SecretAccessKey\\": \\"s\\", '
+        '\\"SessionToken\\": \\"t\\", \\"Expiration\\": \\"$EXP\\"}"\n'
+    )
+    script.chmod(0o755)
+    config = tmp_path / "config"
+    config.write_text(f"[profile p]\ncredential_process = {script}\n")
+    empty = tmp_path / "empty"
+    empty.write_text("[p]\n")
+    env = {"AWS_CONFIG_FILE": str(config), "AWS_PROFILE": "p", "AWS_SHARED_CREDENTIALS_FILE": str(empty)}
+    import os
+
+    os.environ["EXP"] = "2999-01-01T00:00:00Z"
+    try:
+        chain = aws_http.CredentialChain(env)
+        assert chain.get().access_key_id == "AKID1"
+        assert chain.get().access_key_id == "AKID1", "cached until it expires"
+        os.environ["EXP"] = "2000-01-01T00:00:00Z"
+        chain._cached = None
+        assert chain.get().access_key_id == "AKID2"
+        assert chain.get().access_key_id == "AKID3", "expired: fetched again"
+        headers = aws_http.AwsHttp(env, "us-east-1", chain).sign("s3", "GET", "http://h/b/k", b"", {}, NOW)
+        assert "Credential=AKID4/" in headers["authorization"] and headers["x-amz-security-token"] == "t"
+        keys = aws_http.CredentialChain({**env, "AWS_ACCESS_KEY_ID": "AKENV", "AWS_SECRET_ACCESS_KEY": "x"})
+        assert keys.get().access_key_id == "AKENV", "environment keys win over the profile"
+    finally:
+        del os.environ["EXP"]
