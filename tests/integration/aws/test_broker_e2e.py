@@ -176,11 +176,12 @@ def add_module(w: World, name: str, *, delay: int) -> Path:
 
 
 class ProcWatch:
-    """Snapshots /proc/<pid>/cmdline and environ of terraform and provider processes, and the
-    broker directory's files, while a run is going on."""
+    """Snapshots /proc/<pid>/cmdline and environ of this run's terraform and provider processes
+    (those whose environment names ``directory`` as TMPDIR), and the broker directory's files."""
 
     def __init__(self, markers: tuple[str, ...], directory: Path) -> None:
         self.markers = markers
+        self.ours = f"TMPDIR={directory}".encode() + b"\0"
         self.directory = directory
         self.procs: dict[int, tuple[bytes, bytes]] = {}
         self.files: dict[str, bytes] = {}
@@ -195,7 +196,10 @@ class ProcWatch:
                 try:
                     cmdline = (entry / "cmdline").read_bytes()
                     if any(m.encode() in cmdline for m in self.markers):
-                        self.procs[int(entry.name)] = (cmdline, (entry / "environ").read_bytes())
+                        environ = (entry / "environ").read_bytes()
+                        # (tgo's own `terraform version` check runs under the base environment)
+                        if self.ours in environ and b"\0version\0" not in cmdline:
+                            self.procs[int(entry.name)] = (cmdline, environ)
                 except OSError:
                     continue
             for f in self.directory.rglob("*"):
