@@ -15,11 +15,12 @@ from datetime import timedelta
 from pathlib import Path
 
 from orchestrator.app.run_select import Loader
+from orchestrator.aws.auth_provider import AuthProvider, provider_env, provider_fetch
 from orchestrator.aws.backoff import Backoff
 from orchestrator.aws.broker import CredentialBroker, runtime_base
 from orchestrator.aws.credentials import CredentialCache
 from orchestrator.aws.identity import identity_factory
-from orchestrator.aws.model import StsClient
+from orchestrator.aws.model import AssumeRequest, Credentials, StsClient
 from orchestrator.aws.preflight import PreflightResult, format_table
 from orchestrator.aws.preflight import preflight as run_preflight
 from orchestrator.aws.roles import RoleOverrides, RoleResolver, default_session_name
@@ -41,6 +42,7 @@ class AwsAuth:
     resolver: RoleResolver
     runtime: Runtime
     supply: CredentialSupply
+    provider: AuthProvider | None = None
 
     @classmethod
     def build(
@@ -52,11 +54,13 @@ class AwsAuth:
         refresh_margin: timedelta | None = None,
         backoff: Backoff | None = None,
         mode: CredentialMode = "env",
+        auth_provider: list[str] | None = None,
     ) -> AwsAuth:
         """Base credentials and endpoints come from ``runtime.environ``; the session name names the run.
 
         ``mode``: how terraform gets credentials (``env`` here; the CLI's default is ``broker``). In
         broker mode the caller must :meth:`close` (try/finally) to remove the broker's directory.
+        ``auth_provider``: the ``--auth-provider-cmd`` argv, run once per role session.
         """
         margin = refresh_margin if refresh_margin is not None else _margin_from(runtime.environ)
         from orchestrator.aws.sts import BotoStsClient  # botocore costs ~0.3 s: only when a command needs it
@@ -70,17 +74,26 @@ class AwsAuth:
         )
         session = default_session_name(runtime.clock.now(), uuid.uuid4().hex[:8])
         resolver = RoleResolver(overrides, session, runtime.cwd)
+        fetch: Callable[[AssumeRequest], Credentials] = cache.get
+        extra_env = None
+        provider = None
+        if auth_provider:
+            provider = AuthProvider(auth_provider, runtime.environ, runtime.cwd, runtime.clock, margin=margin)
+            fetch = provider_fetch(provider, cache.get, session)
+            extra_env = provider_env(provider, cache.get, session)
 
         def new_broker() -> CredentialBroker:
             return CredentialBroker(
-                cache.get,
+                fetch,
                 margin=margin,
                 base_dir=runtime_base(runtime.environ),
                 log=lambda text: runtime.console.error(f"[tgo] {text}"),
             )
 
-        supply = CredentialSupply(mode, cache.get, resolver, runtime.environ, broker_factory=new_broker)
-        return cls(cache, resolver, runtime, supply)
+        supply = CredentialSupply(
+            mode, fetch, resolver, runtime.environ, broker_factory=new_broker, extra_env=extra_env
+        )
+        return cls(cache, resolver, runtime, supply, provider)
 
     @property
     def credentials_env(self) -> Callable[[ModuleConfig], dict[str, str | None]]:
@@ -106,7 +119,8 @@ class AwsAuth:
 
     def preflight(self, configs: Sequence[ModuleConfig], *, base: Path | None = None) -> PreflightResult:
         """Assume each distinct role once; raises AuthError naming failed roles and their modules."""
-        return run_preflight(configs, self.cache, self.resolver, base or self.runtime.cwd)
+        fetch = self.supply.fetch if self.provider is not None else None
+        return run_preflight(configs, self.cache, self.resolver, base or self.runtime.cwd, fetch=fetch)
 
     def preflight_and_print(self, configs: Sequence[ModuleConfig], *, base: Path | None = None) -> None:
         """The run engine's pre-flight hook: check, then print the table (nothing when no module has a role)."""

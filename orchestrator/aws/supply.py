@@ -55,14 +55,20 @@ class CredentialSupply:
         environ: Mapping[str, str],
         *,
         broker_factory: Callable[[], CredentialBroker],
+        extra_env: Callable[[AssumeRequest | None], dict[str, str | None]] | None = None,
     ) -> None:
         self.mode = mode
+        self._extra_env = extra_env  # --auth-provider-cmd's envs (and base credentials)
         self._fetch = fetch
         self._resolver = resolver
         self._environ = environ
         self._broker_factory = broker_factory
         self._lock = threading.Lock()  # guards _broker
         self._broker: CredentialBroker | None = None
+
+    def fetch(self, request: AssumeRequest) -> Credentials:
+        """The session's credentials as this supply gets them (the cache, or the auth provider first)."""
+        return self._fetch(request)
 
     def _running_broker(self) -> CredentialBroker:
         with self._lock:
@@ -80,17 +86,19 @@ class CredentialSupply:
     def module_env(self, module: ModuleConfig) -> dict[str, str | None]:
         """The overlay for every process of ``module`` (``{}`` without a role). Raises AuthError."""
         request = self._resolver.request_for(module)
+        extra = self._extra_env(request) if self._extra_env is not None else {}
         if request is None:
-            return {}
+            return extra
         deps = [str(d.config_path) for d in module.dependency]
-        return self._overlay(str(module.path), request, deps)
+        return {**extra, **self._overlay(str(module.path), request, deps)}
 
     def role_env(self, role: str | None) -> dict[str, str | None]:
         """The overlay for ``run_cmd`` under a bare role ARN (``{}`` for the base credentials)."""
         request = self._resolver.request_for_role(role)
+        extra = self._extra_env(request) if self._extra_env is not None else {}
         if request is None:
-            return {}
-        return self._overlay(f"run_cmd:{request.role_arn}:{request.session_name}", request, [])
+            return extra
+        return {**extra, **self._overlay(f"run_cmd:{request.role_arn}:{request.session_name}", request, [])}
 
     def mode_of(self, module: ModuleConfig) -> ModuleMode:
         """How ``module``'s processes got credentials: ``broker``, ``env``, or ``base`` (no role)."""

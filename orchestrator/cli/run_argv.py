@@ -34,6 +34,7 @@ FLAGS: dict[str, tuple[bool, bool, tuple[str, ...]]] = {
     "--iam-assume-role-session-name": (True, False, ("--terragrunt-iam-assume-role-session-name",)),
     "--iam-assume-role-web-identity-token": (True, False, ("--terragrunt-iam-web-identity-token",)),
     "--credentials": (True, False, ()),
+    "--auth-provider-cmd": (True, False, ("--terragrunt-auth-provider-cmd",)),
     "--no-preflight": (False, False, ()),
     "--no-cache": (False, False, ()),
     "--all": (False, False, ("--terragrunt-all",)),
@@ -58,6 +59,7 @@ HELP: dict[str, str] = {
     "--iam-assume-role-duration": "session duration in seconds (900..43200)",
     "--iam-assume-role-session-name": "session name (default: tgo-<time>-<run id>)",
     "--iam-assume-role-web-identity-token": "a web identity token, or a file holding one",
+    "--auth-provider-cmd": "a command printing credentials JSON, run once per role session (also TG_AUTH_PROVIDER_CMD)",
     "--credentials": "broker (default: terraform asks tgo through credential_process, refreshed) or env "
     "(AWS_* variables; also TGO_CREDENTIALS)",
     "--no-preflight": "do not assume every role before apply/destroy",

@@ -15,6 +15,7 @@ from orchestrator.accounts import Account, AccountConvention, known_accounts, na
 from orchestrator.app.auth import AwsAuth
 from orchestrator.app.run import RunOptions, RunServices, default_parallelism, graph_text, run_all
 from orchestrator.app.run_select import Loader
+from orchestrator.aws.auth_provider import command_from
 from orchestrator.aws.roles import RoleOverrides
 from orchestrator.aws.supply import parse_mode
 from orchestrator.cli.run_argv import RunArgv, flags_help, split_run_argv
@@ -114,7 +115,12 @@ def aws_auth(parsed: RunArgv, runtime: Runtime) -> AwsAuth:
         session_name=parsed.one("--iam-assume-role-session-name"),
         web_identity_token=parsed.one("--iam-assume-role-web-identity-token"),
     )
-    return AwsAuth.build(runtime, overrides, mode=parse_mode(parsed.one("--credentials"), runtime.environ))
+    return AwsAuth.build(
+        runtime,
+        overrides,
+        mode=parse_mode(parsed.one("--credentials"), runtime.environ),
+        auth_provider=command_from(parsed.one("--auth-provider-cmd"), runtime.environ),
+    )
 
 
 TRUE_WORDS = frozenset({"1", "t", "true", "yes", "on"})
