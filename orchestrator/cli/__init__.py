@@ -23,7 +23,7 @@ from orchestrator import __version__
 from orchestrator.errors import EXIT_FAILED, EXIT_USAGE, ConfigErrors, TgoError
 from orchestrator.printable import printable
 
-FAMILIES = ("config_cmds", "run_cmds", "auth_cmds", "drift_cmds", "hcl_cmds", "find_cmds")
+FAMILIES = ("config_cmds", "run_cmds", "auth_cmds", "drift_cmds", "hcl_cmds", "find_cmds", "stack_cmds")
 # Which family registers a command: only a hint for speed. A name not listed here (a family that
 # grew a command) loads every family, so a stale entry costs time, never a missing command.
 COMMAND_FAMILIES = {
@@ -39,6 +39,7 @@ COMMAND_FAMILIES = {
     "hclfmt": "hcl_cmds",
     "find": "find_cmds",
     "list": "find_cmds",
+    "stack": "stack_cmds",
 }
 
 

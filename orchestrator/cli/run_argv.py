@@ -38,6 +38,8 @@ FLAGS: dict[str, tuple[bool, bool, tuple[str, ...]]] = {
     "--no-preflight": (False, False, ()),
     "--no-cache": (False, False, ()),
     "--all": (False, False, ("--terragrunt-all",)),
+    "--no-stack-generate": (False, False, ("--terragrunt-no-stack-generate",)),
+    "--source-map": (True, True, ("--terragrunt-source-map",)),
 }
 ALIASES = {alias: name for name, (_, _, aliases) in FLAGS.items() for alias in (name, *aliases)}
 HELP: dict[str, str] = {
@@ -65,6 +67,8 @@ HELP: dict[str, str] = {
     "--no-preflight": "do not assume every role before apply/destroy",
     "--no-cache": "do not use the parse cache (.tgo/cache or TGO_CACHE_DIR)",
     "--all": "`tgo run --all CMD` is `tgo run-all CMD` (also TG_ALL=true)",
+    "--no-stack-generate": "do not generate terragrunt.stack.hcl stacks before running (also TG_NO_STACK_GENERATE)",
+    "--source-map": "SOURCE=DEST: a local path for sources whose URL before // is SOURCE (repeatable; TG_SOURCE_MAP)",
 }
 
 

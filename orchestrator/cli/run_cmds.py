@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import sys
 from collections.abc import Mapping, Sequence
@@ -132,11 +133,38 @@ def wants_all(parsed: RunArgv, environ: Mapping[str, str], *, group_all: bool = 
     return group_all or parsed.flag("--all") or environ.get("TG_ALL", "").strip().lower() in TRUE_WORDS
 
 
-def _run(args: tuple[str, ...], *, single: bool, group_all: bool = False) -> int:
-    runtime = Runtime.from_os()
+def _stack_units(parsed: RunArgv, runtime: Runtime, *, single: bool, stacks_only: bool) -> list[Path] | None:
+    """Generate the stacks under the working dir first (run-all, stack run; not with
+    --no-stack-generate / TG_NO_STACK_GENERATE). Returns the stacks' unit directories for ``stack
+    run``, else None."""
+    from orchestrator.app import stacks
+
+    root = working_dir_of(parsed, runtime)
+    skip = parsed.flag("--no-stack-generate") or runtime.getenv("TG_NO_STACK_GENERATE") in {"1", "true"}
+    if stacks_only:
+        plan = stacks.plan_generation(runtime, root)
+        stacks.require_stacks(runtime, root, plan)
+        if not skip:
+            stacks.write_plan(plan)
+        return stacks.stack_unit_dirs(plan)
+    if not single and not skip:
+        stacks.generate_if_any(runtime, root)
+    return None
+
+
+def run_over(args: tuple[str, ...], *, stacks_only: bool) -> int:
+    """``tgo stack run``: run-all over the stacks' units only."""
+    return _run(args, single=False, stacks_only=stacks_only)
+
+
+def _run(args: tuple[str, ...], *, single: bool, group_all: bool = False, stacks_only: bool = False) -> int:
+    from orchestrator.cli.stack_cmds import with_source_map
+
     parsed = split_run_argv(args)
+    runtime = with_source_map(Runtime.from_os(), parsed.many("--source-map"))
     if single and wants_all(parsed, runtime.environ, group_all=group_all):
         single = False
+    units = _stack_units(parsed, runtime, single=single, stacks_only=stacks_only)
     # The tree's account.hcl files are read once, and only when --account asks for accounts: they
     # resolve --account names and label the plan table.
     known = (
@@ -145,6 +173,11 @@ def _run(args: tuple[str, ...], *, single: bool, group_all: bool = False) -> int
         else []
     )
     options = options_from(parsed, runtime, single=single, known=known)
+    if units is not None:
+        rel = tuple(
+            u.relative_to(options.working_dir).as_posix() for u in units if u.is_relative_to(options.working_dir)
+        )
+        options = dataclasses.replace(options, include_dirs=(*options.include_dirs, *rel))
     aws = aws_auth(parsed, runtime)
     services = RunServices(
         loader=make_loader(runtime, aws, cache_dir=None if parsed.flag("--no-cache") else options.working_dir),

@@ -6,11 +6,12 @@ Examples: ``../modules//vpc``, ``/abs/modules/app``, ``git::https://host/org/rep
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from orchestrator.errors import ConfigError, Pos
+from orchestrator.errors import ConfigError, Pos, UsageError
 
 REMOTE_PREFIXES = ("http://", "https://", "s3::", "gcs::", "hg::", "tfr://", "github.com/", "bitbucket.org/")
 
@@ -33,7 +34,10 @@ def split_subdir(address: str) -> tuple[str, str]:
     return address[:pos], address[pos + 2 :].strip("/")
 
 
-def parse_source(address: str, module_dir: Path, *, pos: Pos | None = None) -> Source:
+def parse_source(address: str, module_dir: Path, *, pos: Pos | None = None, attr: str = "terraform.source") -> Source:
+    """``address`` as a :class:`Source`; a relative local path is relative to ``module_dir``.
+    ``github.com/org/repo//sub?ref=x`` is a git source (go-getter's GitHub shorthand). Raises
+    ConfigError (at ``pos``, naming ``attr``) for what tgo cannot fetch (``cas::``, s3, http...)."""
     query = ""
     if "?" in address:
         address, query = address.split("?", 1)
@@ -45,14 +49,69 @@ def parse_source(address: str, module_dir: Path, *, pos: Pos | None = None) -> S
     if address.startswith("git@") or (address.endswith(".git") and "://" in address):
         base, subdir = split_subdir(address)
         return Source("git", base, subdir, ref)
+    if address.startswith("cas::"):
+        raise ConfigError(
+            f"source {address!r}: cas:: sources are not supported by tgo",
+            pos=pos,
+            attr=attr,
+            hint="use a local path or a git:: URL",
+        )
+    if address.startswith("github.com/"):
+        base, subdir = split_subdir(address)
+        return Source("git", "https://" + base.removesuffix(".git") + ".git", subdir, ref)
     if address.startswith(REMOTE_PREFIXES):
         raise ConfigError(
             f"source {address!r} is not supported",
             pos=pos,
-            attr="terraform.source",
+            attr=attr,
             hint="use a local path or a git:: URL",
         )
     if address.startswith("file://"):
         address = address[len("file://") :]
     base, subdir = split_subdir(address)
     return Source("local", str((module_dir / base).resolve()), subdir, ref)
+
+
+SOURCE_MAP_ENV = "TG_SOURCE_MAP"
+
+
+def _map_key(address: str) -> str:
+    """What a source map compares: the part before ``//`` without ``?query`` and ``git::``."""
+    base, _ = split_subdir(address.split("?", 1)[0])
+    return base.removeprefix("git::").rstrip("/")
+
+
+def parse_source_map(entries: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """``SOURCE=DEST`` entries (``--source-map``, or ``TG_SOURCE_MAP`` split on commas) as pairs.
+    The last ``=`` separates them (URLs may hold ``=`` in their query). Raises UsageError."""
+    pairs: list[tuple[str, str]] = []
+    for raw in entries:
+        entry = raw.strip()
+        if not entry:
+            continue
+        source, eq, dest = entry.rpartition("=")
+        if not eq or not source or not dest:
+            raise UsageError(
+                f"--source-map expects SOURCE=DEST, got {entry!r}",
+                attr="--source-map",
+                hint="e.g. --source-map git::https://example.com/catalog.git=../catalog",
+            )
+        pairs.append((source, dest))
+    return tuple(pairs)
+
+
+def source_map_from_env(env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """The pairs of ``TG_SOURCE_MAP`` (comma-separated ``SOURCE=DEST``). Raises UsageError."""
+    return parse_source_map(env.get(SOURCE_MAP_ENV, "").split(","))
+
+
+def apply_source_map(address: str, source_map: Iterable[tuple[str, str]]) -> str:
+    """``address`` with its base (before ``//``, query and ``git::`` ignored) replaced by the
+    destination of the first matching entry; the ``//subdir`` is kept and the query (a ``ref`` means
+    nothing for a local path) dropped. Unchanged when nothing matches. Pure."""
+    key = _map_key(address)
+    for source, dest in source_map:
+        if _map_key(source) == key:
+            _, subdir = split_subdir(address.split("?", 1)[0])
+            return dest.rstrip("/") + (f"//{subdir}" if subdir else "")
+    return address
