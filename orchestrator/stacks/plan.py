@@ -28,6 +28,7 @@ from orchestrator.hcl.ast import Body
 from orchestrator.hcl.evaluator import EvalContext, Function
 from orchestrator.hcl.values import Value
 from orchestrator.stacks.stackfile import STACK_DIR, STACK_FILE, VALUES_FILE, Component, evaluate_stack_file
+from orchestrator.stacks.values_check import missing_values
 from orchestrator.stacks.values_file import read_values, render_values
 
 MAX_LEVELS = 16
@@ -163,6 +164,8 @@ def _plan_one(pending: _Pending, depth: int, reader: StackReader, fetch: Fetch) 
         target_dir = base / c.path
         source_dir = fetch(c.source, pending.file.parent, c.source_pos, f"{c.address}.source")
         _validate_source(c, source_dir, reader)
+        if c.kind == "unit" and not c.no_validation:
+            _check_values_reads(c, source_dir, reader, functions, pending.parsed)
         # Named relative to the target, so the text is the same in every checkout.
         origin = f'{c.kind} "{c.name}" in {os.path.relpath(pending.file, target_dir)}'
         text = render_values(c.values, origin, c.pos, f"{c.address}.values") if c.values is not None else None
@@ -219,6 +222,28 @@ def _validate_source(c: Component, source_dir: Path, reader: StackReader) -> Non
             attr=f"{c.address}.source",
             hint="a directory is either a unit or a stack",
         )
+
+
+def _check_values_reads(
+    c: Component, source_dir: Path, reader: StackReader, functions: Mapping[str, Function], stack_file: Path
+) -> None:
+    unit_file = source_dir / CONFIG_NAMES[0]
+    if not unit_file.is_file():
+        return
+    values = c.values
+    if values is None and (source_dir / VALUES_FILE).is_file():
+        values = _read_values_file(source_dir / VALUES_FILE, reader, functions)
+    missing = missing_values(reader.body(unit_file), None if values is None else set(values))
+    if missing is None:
+        return
+    key, expr = missing
+    declared = f"{reader.display(stack_file)}:{c.pos.line}"
+    raise ConfigError(
+        f"values.{key} is not set by {c.kind} {c.name!r} ({declared})",
+        pos=expr.pos,
+        attr=f"values.{key}",
+        hint=f"add {key} to that block's values, or read it as try(values.{key}, <default>)",
+    )
 
 
 def _read_values_file(path: Path, reader: StackReader, functions: Mapping[str, Function]) -> dict[str, Value]:
