@@ -1,0 +1,9 @@
+unit "app" {
+  source = "../units/app"
+  path   = "app"
+  values = { name = "a" }
+
+  autoinclude {
+    inputs = { extra = true }
+  }
+}

@@ -1,0 +1,4 @@
+unit "app" {
+  source = "cas::sha1:0123456789abcdef"
+  path   = "app"
+}

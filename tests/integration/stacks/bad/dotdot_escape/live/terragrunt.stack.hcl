@@ -1,0 +1,5 @@
+unit "app" {
+  source = "../units/app"
+  values = { name = "a" }
+  path   = "apps/../../../outside"
+}

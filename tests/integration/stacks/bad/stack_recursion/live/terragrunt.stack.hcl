@@ -1,0 +1,4 @@
+stack "a" {
+  source = "../stacks/a"
+  path   = "a"
+}

@@ -1,0 +1,4 @@
+stack "b" {
+  source = "../../../stacks/b"
+  path   = "b"
+}

@@ -1,0 +1,4 @@
+unit "app" {
+  source = "../units/app"
+  path   = "app"
+}

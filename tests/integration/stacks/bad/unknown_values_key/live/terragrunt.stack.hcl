@@ -1,0 +1,5 @@
+unit "app" {
+  source = "../units/app"
+  path   = "app"
+  values = { name = "a" }
+}
