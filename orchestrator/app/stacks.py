@@ -51,6 +51,9 @@ class LoaderStackReader:
     def display(self, path: Path) -> str:
         return self.loader.display(path)
 
+    def prefetch(self, paths: list[Path]) -> None:
+        self.loader.files.prefetch(paths)
+
     def functions(self, stack_file: Path) -> Mapping[str, Function]:
         ctx = FileContext(
             terragrunt_dir=stack_file.parent,
@@ -61,12 +64,15 @@ class LoaderStackReader:
         return TerragruntFunctions(ctx, self.host)
 
 
-def _reader(runtime: Runtime) -> LoaderStackReader:
+def _reader(runtime: Runtime, working_dir: Path) -> LoaderStackReader:
     # A loader of its own: generation creates files that a loader reused afterwards might remember
-    # as missing (its filesystem answers are memoized for one run).
+    # as missing (its filesystem answers are memoized for one run). Parsed stack files go to the
+    # same on-disk cache as validate's, so an unchanged regeneration parses nothing.
+    from orchestrator.app.config import cache_dir_for
     from orchestrator.config.loader import _Session
+    from orchestrator.config.parsecache import ParseCache
 
-    loader = ConfigLoader(runtime)
+    loader = ConfigLoader(runtime, cache=ParseCache(cache_dir_for(runtime, working_dir)))
     return LoaderStackReader(loader, _Session(loader, None, None))
 
 
@@ -75,7 +81,7 @@ def plan_generation(runtime: Runtime, working_dir: Path) -> StackPlan:
     fetcher = SourceFetcher(
         working_dir / ".tgo" / "stack-sources", runtime.environ, source_map_from_env(runtime.environ)
     )
-    return plan_stacks(working_dir, _reader(runtime), fetcher)
+    return plan_stacks(working_dir, _reader(runtime, working_dir), fetcher)
 
 
 def generate(runtime: Runtime, working_dir: Path) -> GenerateResult:

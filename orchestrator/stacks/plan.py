@@ -46,6 +46,9 @@ class StackReader(Protocol):
 
     def display(self, path: Path) -> str: ...
 
+    def prefetch(self, paths: list[Path]) -> None:
+        """Parse these files ahead (in parallel, or from a cache); errors wait for :meth:`body`."""
+
 
 @dataclass(frozen=True)
 class Target:
@@ -119,6 +122,7 @@ def plan_stacks(root: Path, reader: StackReader, fetch: Fetch) -> StackPlan:
     level = [_Pending(f, f, None, (f.parent,)) for f in find_stack_files(root)]
     depth = 0
     while level:
+        reader.prefetch([p.parsed for p in level])
         if depth >= MAX_LEVELS:
             first = level[0]
             err = ConfigError(

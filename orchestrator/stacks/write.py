@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,11 @@ from orchestrator.terraform.workdir import CopyRules, copy_tree
 
 MANIFEST = ".tgo-stack-manifest.json"
 _NEVER_FROM_SOURCE = (f"**/{STACK_DIR}", f"**/{MANIFEST}")
+COPY_ALL = CopyRules.of(["**"], _NEVER_FROM_SOURCE)
+COPY_ALL_BUT_VALUES = CopyRules.of(["**"], [*_NEVER_FROM_SOURCE, VALUES_FILE])
+WRITERS = 8
+"""Stacks of one level are written by this many threads: generation waits on the filesystem
+(open, mkdir), and those calls release the GIL."""
 
 
 @dataclass
@@ -44,8 +50,23 @@ class WriteReport:
 def write_plan(plan: StackPlan) -> WriteReport:
     """Write every stack of ``plan``; see the module doc."""
     report = WriteReport()
+    levels: dict[int, list[PlannedStack]] = {}
     for stack in plan.stacks:
-        _write_stack(stack, report)
+        levels.setdefault(stack.level, []).append(stack)
+    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+        for level in sorted(levels):
+            # Parents before children: a level starts when the previous one is written.
+            parts = list(pool.map(_write_one, levels[level]))
+            for part in parts:
+                report.written += part.written
+                report.removed += part.removed
+                report.targets += part.targets
+    return report
+
+
+def _write_one(stack: PlannedStack) -> WriteReport:
+    report = WriteReport()
+    _write_stack(stack, report)
     return report
 
 
@@ -93,13 +114,10 @@ def _write_stack(stack: PlannedStack, report: WriteReport) -> None:
 def _write_target(t: Target, previous: set[str], report: WriteReport) -> set[str]:
     """Copy the source, write the values file; remove what only the previous generation wrote.
     Returns the files of this generation, relative to the target."""
-    exclude = [*_NEVER_FROM_SOURCE, VALUES_FILE] if t.values_text is not None else list(_NEVER_FROM_SOURCE)
-    rules = CopyRules.of(["**"], exclude)
-    inside = t.dir.resolve()
+    rules = COPY_ALL_BUT_VALUES if t.values_text is not None else COPY_ALL
     unchanged: set[Path] = set()
-    written = copy_tree(
-        t.source_dir, t.dir, rules, skip=lambda p: p.resolve() == inside, unchanged=unchanged
-    )  # a source holding its own target (path below ".") must not copy the copy
+    # A source holding its own target (a local source "." and a no_dot path) must not copy the copy.
+    written = copy_tree(t.source_dir, t.dir, rules, skip=lambda p: p == t.dir, unchanged=unchanged)
     report.written.extend(sorted(written))
     files = {p.relative_to(t.dir).as_posix() for p in written | unchanged}
     if t.values_text is not None:

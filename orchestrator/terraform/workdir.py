@@ -29,6 +29,7 @@ import json
 import os
 import re
 import shutil
+import stat
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -273,29 +274,37 @@ def copy_tree(
         here = Path(top)
         rel_here = PurePosixPath(here.relative_to(src).as_posix())
         dirs[:] = [d for d in dirs if not skip(here / d) and rules.may_hold_kept(rel_here / d)]
+        made = False
         for name in files:
             if skip(here / name) or not rules.keeps(rel_here / name):
                 continue
             target = dest / rel_here / name
-            if unchanged is not None and same_file_content(here / name, target):
+            st = os.stat(here / name)
+            if unchanged is not None and _same_content(here / name, st, target):
                 unchanged.add(target)
                 continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(here / name, target)
+            if not made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made = True
+            # copy2 without its extended-attribute calls: bytes, mode and times (times matter:
+            # they let the next copy see an unchanged file without reading it).
+            shutil.copyfile(here / name, target)
+            os.chmod(target, stat.S_IMODE(st.st_mode))
+            os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
             written.add(target)
     return written
 
 
-def same_file_content(src: Path, copy: Path) -> bool:
-    """Whether ``copy`` holds ``src``'s bytes: equal size and mtime (copy2 keeps mtimes) answer
+def _same_content(src: Path, src_stat: os.stat_result, copy: Path) -> bool:
+    """Whether ``copy`` holds ``src``'s bytes: equal size and mtime (copies keep mtimes) answer
     without reading; equal size and different mtime compare the bytes."""
     try:
-        a, b = os.stat(src), os.stat(copy)
+        other = os.stat(copy)
     except FileNotFoundError:
         return False
-    if a.st_size != b.st_size:
+    if other.st_size != src_stat.st_size:
         return False
-    if a.st_mtime_ns == b.st_mtime_ns:
+    if other.st_mtime_ns == src_stat.st_mtime_ns:
         return True
     return src.read_bytes() == copy.read_bytes()
 
