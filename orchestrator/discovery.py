@@ -1,7 +1,8 @@
 """Find module directories in a live tree.
 
 A module directory holds ``terragrunt.hcl`` or ``terragrunt.hcl.json``. Walking skips
-``.terragrunt-cache``, ``.terraform`` and every hidden directory (name starting with ``.``).
+``.terragrunt-cache``, ``.terraform`` and every hidden directory (name starting with ``.``) except
+``.terragrunt-stack``, where ``tgo stack generate`` writes units (as Terragrunt 1.x discovers them).
 
 Filters follow Terragrunt's ``--terragrunt-include-dir`` / ``--terragrunt-exclude-dir``: each is a
 Unix-style glob relative to ``root`` (or absolute). ``*`` matches within one path segment, ``**``
@@ -21,6 +22,7 @@ from pathlib import Path
 
 CONFIG_NAMES = ("terragrunt.hcl", "terragrunt.hcl.json")
 SKIP_DIRS = frozenset({".terragrunt-cache", ".terraform"})
+STACK_DIR = ".terragrunt-stack"
 
 
 def config_file(module_dir: Path) -> Path | None:
@@ -33,10 +35,11 @@ def config_file(module_dir: Path) -> Path | None:
 
 
 def walk_dirs(root: Path) -> Iterable[tuple[Path, list[str]]]:
-    """Yield (directory, file names) below ``root``, skipping caches and hidden directories."""
+    """Yield (directory, file names) below ``root``, skipping caches and hidden directories other
+    than ``.terragrunt-stack``."""
     for dirpath, dirnames, filenames in os.walk(root):
         # Pruning in place keeps os.walk from descending into skipped directories.
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIP_DIRS)
+        dirnames[:] = sorted(d for d in dirnames if d == STACK_DIR or (not d.startswith(".") and d not in SKIP_DIRS))
         yield Path(dirpath), filenames
 
 
