@@ -15,6 +15,7 @@ from orchestrator.config.context import FileContext
 from orchestrator.config.loader import ConfigLoader
 from orchestrator.config.models import ModuleConfig
 from orchestrator.config.tgfunctions import Host, TerragruntFunctions
+from orchestrator.config.values import STACK_FILE
 from orchestrator.errors import ConfigError, ConfigErrors, Pos, relpath
 from orchestrator.hcl.ast import Body
 from orchestrator.hcl.evaluator import Function
@@ -22,7 +23,6 @@ from orchestrator.process import ProcessGroup
 from orchestrator.runtime import Runtime
 from orchestrator.stacks.plan import StackPlan, find_stack_files, plan_stacks
 from orchestrator.stacks.sources import SourceFetcher
-from orchestrator.stacks.stackfile import STACK_FILE
 from orchestrator.stacks.write import WriteReport, clean, write_plan
 
 __all__ = ["GenerateResult", "clean_stacks", "generate", "plan_generation", "stack_outputs", "write_plan"]
@@ -69,11 +69,11 @@ def _reader(runtime: Runtime, working_dir: Path) -> LoaderStackReader:
     # as missing (its filesystem answers are memoized for one run). Parsed stack files go to the
     # same on-disk cache as validate's, so an unchanged regeneration parses nothing.
     from orchestrator.app.config import cache_dir_for
-    from orchestrator.config.loader import _Session
+    from orchestrator.config.module import ModuleLoad
     from orchestrator.config.parsecache import ParseCache
 
     loader = ConfigLoader(runtime, cache=ParseCache(cache_dir_for(runtime, working_dir)))
-    return LoaderStackReader(loader, _Session(loader, None, None))
+    return LoaderStackReader(loader, ModuleLoad(loader.services, None, None))
 
 
 def plan_generation(runtime: Runtime, working_dir: Path) -> StackPlan:

@@ -9,9 +9,10 @@ dependency outputs) and what it reads with ``read_terragrunt_config``.
 Module variables: :meth:`ModuleLoad.module_variables` is THE place where variables that every
 phase of every file of a module sees are assembled (today none besides what the phases bind
 themselves: ``include``, ``feature``, ``local``, ``dependency``). A variable that comes from the
-module's directory rather than from the file being evaluated (for example the ``values`` of a
-``terragrunt.values.hcl`` next to the module) is added there, and is then visible from the
-``include`` phase on, in the module's file and in every file it includes or reads.
+module's directory rather than from the file being evaluated is added there, and is then visible
+from the ``include`` phase on, in the module's file and in every file it includes or reads. That is
+how ``values`` (the ``terragrunt.values.hcl`` next to the module, see :meth:`ModuleLoad.values_of`)
+reaches every phase, so ``dependency.config_path = values.x`` shapes the graph.
 
 Thread-safe in the sense that one ModuleLoad runs on one thread while others run on theirs; all
 they share is the thread-safe LoaderServices.
@@ -28,9 +29,12 @@ from orchestrator.config.evaluation import Evaluated, FileEvaluation
 from orchestrator.config.models import ModuleConfig
 from orchestrator.config.render import render_form
 from orchestrator.config.services import LoaderServices
+from orchestrator.config.tgfunctions import TerragruntFunctions
 from orchestrator.config.validate import to_model
+from orchestrator.config.values import STACK_FILE, VALUES_FILE, read_values
 from orchestrator.errors import ConfigError, EvalError, Pos, relpath
 from orchestrator.hcl.ast import Body
+from orchestrator.hcl.evaluator import EvalContext
 from orchestrator.hcl.values import Value
 
 # A file that calls one of these is evaluated per module even through read_terragrunt_config.
@@ -52,6 +56,7 @@ class ModuleLoad:
         self.cwd = services.runtime.cwd
         self.environ = services.runtime.environ
         self.fs = services.fs
+        self._values: dict[Path, dict[str, Value] | None] = {}
 
     # module variables ----------------------------------------------------------------------------
     def module_variables(self, ctx: FileContext) -> dict[str, Value]:
@@ -62,12 +67,34 @@ class ModuleLoad:
         memo keys of included and read files already include the context, so a variable that
         depends only on ``ctx.terragrunt_dir`` needs no change to the memos.
         """
-        return {}
+        values = self.values_of(ctx.terragrunt_dir)
+        return {} if values is None else {"values": values}
+
+    def values_of(self, directory: Path) -> dict[str, Value] | None:
+        """The ``terragrunt.values.hcl`` of ``directory`` as an object; None when there is none (then
+        ``values`` stays undefined and ``try(values.x, d)`` gives ``d``). Read once per load."""
+        if directory in self._values:
+            return self._values[directory]
+        path = directory / VALUES_FILE
+        found: dict[str, Value] | None = None
+        if self.fs.is_file(path):
+            ctx = FileContext(terragrunt_dir=directory, config_file=path, original_dir=directory, command=self.command)
+            functions = TerragruntFunctions(ctx, self).table()
+            found = read_values(self.body(path), EvalContext(variables={}, functions=functions, base_dir=directory))
+        self._values[directory] = found
+        return found
 
     # the load ------------------------------------------------------------------------------------
     def evaluate(self, module_dir: Path) -> tuple[ModuleConfig, dict[str, Any]]:
         """(validated config, render-json form) of ``module_dir`` (resolved). Raises TgoError."""
         path = self.fs.module_config(module_dir)
+        stack_file = module_dir / STACK_FILE
+        if path is not None and self.fs.is_file(stack_file):
+            raise ConfigError(
+                f"this directory holds both {path.name} and {STACK_FILE}",
+                pos=Pos(self.services.display(stack_file), 1),
+                hint="a directory is either a unit or a stack: move one of them",
+            )
         if path is None:
             raise ConfigError(
                 f"{relpath(module_dir, self.cwd)} holds no terragrunt.hcl",
@@ -109,6 +136,8 @@ class ModuleLoad:
         return ev
 
     def read_config(self, path: Path, ctx: FileContext) -> Value:
+        if path.name == VALUES_FILE:  # Terragrunt returns the values object, not a config
+            return self.values_of(path.parent) or {}
         if path in ctx.chain:
             chain = " -> ".join(relpath(p, self.cwd) for p in (*ctx.chain[ctx.chain.index(path) :], path))
             raise EvalError(

@@ -9,6 +9,6 @@ generated into ``.terragrunt-stack/`` directories, each with its ``terragrunt.va
   by manifest; ``clean``.
 """
 
-from orchestrator.stacks.stackfile import STACK_FILE, VALUES_FILE
+from orchestrator.config.values import STACK_FILE, VALUES_FILE
 
 __all__ = ["STACK_FILE", "VALUES_FILE"]

@@ -22,14 +22,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from orchestrator.config.values import STACK_FILE, VALUES_FILE, read_values
 from orchestrator.discovery import CONFIG_NAMES, SKIP_DIRS
 from orchestrator.errors import ConfigError, ConfigErrors, Pos, TgoError
 from orchestrator.hcl.ast import Body
 from orchestrator.hcl.evaluator import EvalContext, Function
 from orchestrator.hcl.values import Value
-from orchestrator.stacks.stackfile import STACK_DIR, STACK_FILE, VALUES_FILE, Component, evaluate_stack_file
+from orchestrator.stacks.stackfile import STACK_DIR, Component, evaluate_stack_file
 from orchestrator.stacks.values_check import missing_values
-from orchestrator.stacks.values_file import read_values, render_values
+from orchestrator.stacks.values_file import render_values
 
 MAX_LEVELS = 16
 

@@ -28,8 +28,6 @@ from orchestrator.hcl.ast import Attribute, Block, Body
 from orchestrator.hcl.evaluator import EvalContext, evaluate
 from orchestrator.hcl.values import Value, contains_unknown
 
-STACK_FILE = "terragrunt.stack.hcl"
-VALUES_FILE = "terragrunt.values.hcl"
 STACK_DIR = ".terragrunt-stack"
 COMPONENT_ATTRIBUTES = ("source", "path", "values", "no_dot_terragrunt_stack", "no_validation")
 UNSUPPORTED_ATTRIBUTES = {

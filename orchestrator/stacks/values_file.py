@@ -4,8 +4,8 @@ Written form: a header comment, then one top-level attribute per key, keys sorte
 HCL literal (objects with sorted keys, bare keys when they are identifiers, ``${`` / ``%{`` escaped in
 strings). The same values always give the same bytes, so regeneration can compare before writing.
 
-Reading: every attribute of the file evaluated (functions allowed, no variables); blocks are an error.
-Pure; raises :class:`~orchestrator.errors.TgoError`.
+Reading is :func:`orchestrator.config.values.read_values`. Pure; raises
+:class:`~orchestrator.errors.ConfigError`.
 """
 
 from __future__ import annotations
@@ -15,9 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from orchestrator.errors import ConfigError, Pos, TgoError
-from orchestrator.hcl.ast import Body
-from orchestrator.hcl.evaluator import EvalContext, evaluate
+from orchestrator.errors import ConfigError, Pos
 from orchestrator.hcl.values import Value, to_jsonable
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
@@ -62,21 +60,3 @@ def render_values(values: Mapping[str, Value], origin: str, pos: Pos, where: str
             )
         lines.append(f"{key} = {literal(values[key])}\n")
     return "".join(lines)
-
-
-def read_values(body: Body, ectx: EvalContext) -> dict[str, Value]:
-    """The values object of a parsed values file. Raises TgoError with the attribute's position."""
-    for block in body.blocks:
-        raise ConfigError(
-            f"unexpected block {block.type!r} in a values file",
-            pos=block.pos,
-            attr=block.type,
-            hint="a terragrunt.values.hcl holds attributes only",
-        )
-    out: dict[str, Value] = {}
-    for name, attr in body.attributes.items():
-        try:
-            out[name] = evaluate(attr.expr, ectx)
-        except TgoError as err:
-            raise err.with_context(pos=attr.pos, attr=name) from None
-    return out

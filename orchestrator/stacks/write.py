@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from orchestrator.config.values import VALUES_FILE
 from orchestrator.stacks.plan import PlannedStack, StackPlan, Target
-from orchestrator.stacks.stackfile import STACK_DIR, VALUES_FILE
+from orchestrator.stacks.stackfile import STACK_DIR
 from orchestrator.terraform.workdir import CopyRules, copy_tree
 
 MANIFEST = ".tgo-stack-manifest.json"

@@ -59,8 +59,8 @@ def test_values_file_is_sorted_and_literal() -> None:
 
 
 def test_values_file_round_trips_through_the_parser() -> None:
+    from orchestrator.config.values import read_values
     from orchestrator.hcl.evaluator import EvalContext
-    from orchestrator.stacks.values_file import read_values
 
     values = {"a": "x ${y}", "b": {"z": [1, 2.5, None, False]}, "c": 'line\nbreak "q"'}
     body = parse_text(render_values(values, "x", Pos("f", 1), "v"), "terragrunt.values.hcl")
