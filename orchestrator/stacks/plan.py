@@ -10,7 +10,8 @@ not as a root (a ``no_dot_terragrunt_stack`` stack generated before sits outside
 ``.terragrunt-stack``). Nesting is capped at :data:`MAX_LEVELS`; a stack whose source is already
 among its ancestors' sources is reported as a recursion.
 
-Raises :class:`~orchestrator.errors.ConfigErrors` holding every problem found (file:line each).
+Raises the problem found (file:line), or :class:`~orchestrator.errors.ConfigErrors` holding every
+one when there are several.
 Single-threaded; the reader's services may be shared.
 """
 
@@ -146,6 +147,8 @@ def plan_stacks(root: Path, reader: StackReader, fetch: Fetch) -> StackPlan:
     generated = {t.dir / STACK_FILE for t in plan.targets if t.component.kind == "stack"}
     plan.stacks = [s for s in plan.stacks if s.level > 0 or s.file not in generated]
     problems = [e for p, e in errors if p.chain[1:] or p.file not in generated]
+    if len(problems) == 1:
+        raise problems[0]
     if problems:
         raise ConfigErrors.collect(problems)
     return plan
