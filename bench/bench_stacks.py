@@ -132,7 +132,9 @@ def main() -> int:
         start = time.perf_counter()
         subprocess.run(["cp", "-r", str(live), str(base / "copy")], check=True)
         copy = time.perf_counter() - start
-        print(f"stacks: {args.stacks} stack files x {args.units} units = {total} units, {len(generated)} files generated")
+        print(
+            f"stacks: {args.stacks} stack files x {args.units} units = {total} units, {len(generated)} files generated"
+        )
         print(f"  tgo stack generate, cold:      {cold:6.2f} s  ({first.stdout.strip()})  target < 4 s")
         print(
             f"  tgo stack generate, unchanged: {warm:6.2f} s  "
