@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> None:
 def error_text(err: TgoError) -> str:
     """What the user sees for ``err``: one line per error, control characters in it escaped (a path
     holding a newline or an ANSI escape must not forge or recolour a line)."""
-    if isinstance(err, ConfigErrors):
+    if isinstance(err, ConfigErrors) and len(err.errors) != 1:
         return "\n".join(printable(e.format()) for e in err.errors)
     return f"error: {printable(err.format())}"
 
