@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from orchestrator.errors import HclSyntaxError, UsageError
+from orchestrator.errors import HclSyntaxError, Pos, UsageError
 from orchestrator.terraform.fmt import Formatted
 
 SKIP_NAMES = frozenset({"_boilerplate"})
@@ -71,7 +71,12 @@ def unified_diff(old: str, new: str, label: str) -> str:
 
 
 def _one(path: Path, opts: FmtOptions, fmt: Formatter) -> FileResult:
-    raw = path.read_bytes().decode("utf-8", errors="surrogateescape")
+    try:
+        raw = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # HCL is UTF-8; terraform would reject the file anyway, and it is left alone.
+        where = Pos(str(path), path.read_bytes()[: exc.start].count(b"\n") + 1)
+        return FileResult(path, "error", error=HclSyntaxError("not UTF-8 text", pos=where, hint="save it as UTF-8"))
     done = fmt(raw, path)
     if done.text is None:
         return FileResult(path, "error", error=done.error)
@@ -80,7 +85,7 @@ def _one(path: Path, opts: FmtOptions, fmt: Formatter) -> FileResult:
     label = path.relative_to(opts.working_dir).as_posix() if path.is_relative_to(opts.working_dir) else str(path)
     diff = unified_diff(raw, done.text, label) if opts.diff else None
     if not opts.check:
-        path.write_bytes(done.text.encode("utf-8", errors="surrogateescape"))
+        path.write_bytes(done.text.encode("utf-8"))
     return FileResult(path, "changed", diff=diff)
 
 

@@ -56,3 +56,11 @@ def test_only_changed_files_are_written_and_check_writes_nothing(tmp_path: Path)
     written = format_tree(FmtOptions(tmp_path), fmt)
     assert written[2].diff is None and (tmp_path / "ugly.hcl").read_text() == "a = 1\n"
     assert (tmp_path / "bad.hcl").read_text() == "a =\n"
+
+
+def test_a_file_that_is_not_utf8_is_an_error_and_left_alone(tmp_path: Path) -> None:
+    (tmp_path / "latin.hcl").write_bytes(b'a = 1\nb = "caf\xe9"\n')
+    [res] = format_tree(FmtOptions(tmp_path), lambda text, path: Formatted(text + "changed"))
+    assert res.status == "error" and res.error is not None
+    assert res.error.format().startswith(f"{tmp_path / 'latin.hcl'}:2: not UTF-8 text")
+    assert (tmp_path / "latin.hcl").read_bytes() == b'a = 1\nb = "caf\xe9"\n'
