@@ -32,7 +32,7 @@ class TreeResultLike(Protocol):
 class Loader(Protocol):
     """What the run engine needs from ``orchestrator.config.loader.ConfigLoader``."""
 
-    def load_tree(self, dirs: Sequence[Path], *, command: str | None = None) -> Any: ...
+    def load_tree(self, dirs: Sequence[Path], *, command: str | None = None, discovery: bool = False) -> Any: ...
 
     def load_module(
         self, dir: Path, *, command: str | None = None, outputs: Mapping[Path, Mapping[str, Any]] | None = None
@@ -85,13 +85,15 @@ def excluded_by_block(block: Exclude | None, command: str, *, single: bool = Fal
     return block.prevents_run(command) if single else block.excludes(command)
 
 
-def load_closure(loader: Loader, dirs: Iterable[Path], command: str | None) -> dict[Path, ModuleConfig]:
-    """Load ``dirs`` and, transitively, every dependency outside them."""
+def load_closure(
+    loader: Loader, dirs: Iterable[Path], command: str | None, *, discovery: bool = False
+) -> dict[Path, ModuleConfig]:
+    """Load ``dirs`` and, transitively, every dependency outside them (``discovery``: see the loader)."""
     configs: dict[Path, ModuleConfig] = {}
     errors: list[TgoError] = []
     todo = sorted(set(dirs))
     while todo:
-        tree = loader.load_tree(todo, command=command)
+        tree = loader.load_tree(todo, command=command, discovery=discovery)
         configs.update(tree.configs)
         errors.extend(tree.errors)
         if errors:
@@ -120,10 +122,11 @@ def select(
     else:
         everything = discover(root)
         chosen = discover(root, include_dirs=include_dirs, exclude_dirs=exclude_dirs)
-    # Selection needs structure (dependencies, roles, exclusions), not outputs: with no command the loader
-    # leaves missing dependency outputs unknown, so `run-all apply` works on a tree that was never applied.
+    # Selection needs structure (dependencies, roles, exclusions), not outputs. A discovery load binds the
+    # command (exclusion is decided with it: `get_terraform_command()` in an exclude block) but leaves
+    # missing dependency outputs unknown, so `run-all apply` works on a tree that was never applied.
     # Each module is re-loaded with its command and real outputs right before it runs.
-    configs = load_closure(loader, chosen, None)
+    configs = load_closure(loader, chosen, command.name, discovery=True)
     graph = StackGraph.build(configs, base=root)
     excluded: dict[Path, str] = {p: "excluded by --include-dir/--exclude-dir" for p in everything if p not in configs}
     run: list[Path] = []

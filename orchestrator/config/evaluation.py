@@ -68,6 +68,9 @@ class Session(Host, Protocol):
     command: str | None
     outputs: Mapping[Path, Mapping[str, Value]] | None
     cwd: Path
+    discovery: bool
+    """True when this load decides what runs (the command is known, no output has been fetched):
+    missing dependency outputs are then unknown, as for render/validate, instead of an error."""
 
     def body(self, path: Path) -> Body: ...
 
@@ -299,7 +302,7 @@ class FileEvaluation:
                 outputs, used = resolve_outputs(
                     dep,
                     target,
-                    command=self.ctx.command,
+                    command=None if self.session.discovery else self.ctx.command,
                     outputs=self.session.outputs,
                     pos=block.pos,
                     base=self.session.cwd,

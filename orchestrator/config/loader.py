@@ -65,10 +65,16 @@ class ConfigLoader:
         return self.evaluate_module(module_dir, command=command, outputs=outputs)[0]
 
     def evaluate_module(
-        self, module_dir: Path, *, command: str | None = None, outputs: Mapping[Path, Mapping[str, Value]] | None = None
+        self,
+        module_dir: Path,
+        *,
+        command: str | None = None,
+        outputs: Mapping[Path, Mapping[str, Value]] | None = None,
+        discovery: bool = False,
     ) -> tuple[ModuleConfig, dict[str, Any]]:
-        """(validated config, render-json form) of ``module_dir``."""
-        return ModuleLoad(self.services, command, outputs).evaluate(self.fs.resolve(module_dir))
+        """(validated config, render-json form) of ``module_dir``. ``discovery``: see :meth:`load_tree`."""
+        load = ModuleLoad(self.services, command, outputs, discovery=discovery)
+        return load.evaluate(self.fs.resolve(module_dir))
 
     def load_tree(
         self,
@@ -79,6 +85,7 @@ class ConfigLoader:
         workers: int = 1,
         render: bool = True,
         configs: bool = True,
+        discovery: bool = False,
     ) -> TreeResult:
         """Every module of ``module_dirs`` plus the dependencies they name; ALL errors collected.
 
@@ -87,13 +94,16 @@ class ConfigLoader:
         used when the loader has no AWS callbacks. Results are the same either way.
         ``render=False`` / ``configs=False`` leave ``rendered`` / ``configs`` of the result empty
         (less to send back from the children when the caller only validates).
+        ``discovery=True`` loads for deciding what a run of ``command`` runs (Terragrunt's discovery):
+        functions see ``command`` (``get_terraform_command()`` in an ``exclude`` block), while missing
+        dependency outputs stay unknown (mocks allowed) as with no command, since none is fetched yet.
         """
         dirs = [self.fs.resolve(d) for d in module_dirs]
         parallel = workers > 1 and len(dirs) >= MIN_PARALLEL_MODULES and not self.services.calls_aws
         with fewer_collections() if parallel else contextlib.nullcontext():
 
             def evaluate(module: Path) -> tuple[ModuleConfig, dict[str, Any]]:
-                return self.evaluate_module(module, command=command)
+                return self.evaluate_module(module, command=command, discovery=discovery)
 
             tree = TreeLoad(evaluate, self.files, render=render, configs=configs)
             self._prefetch(dirs, prefetch, parallel)

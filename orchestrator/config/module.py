@@ -49,10 +49,13 @@ class ModuleLoad:
         services: LoaderServices,
         command: str | None,
         outputs: Mapping[Path, Mapping[str, Value]] | None,
+        *,
+        discovery: bool = False,
     ) -> None:
         self.services = services
         self.command = command
         self.outputs = outputs
+        self.discovery = discovery
         self.cwd = services.runtime.cwd
         self.environ = services.runtime.environ
         self.fs = services.fs

@@ -100,7 +100,7 @@ class StubTree:
         self.configs[p] = self.configs[p].model_copy(update={"inputs": {**self.configs[p].inputs, "salt": salt}})
 
     # --- the Loader protocol ---
-    def load_tree(self, dirs: list[Path], *, command: str | None = None) -> Any:
+    def load_tree(self, dirs: list[Path], *, command: str | None = None, discovery: bool = False) -> Any:
         return static_tree(self.configs, dirs)
 
     def load_module(

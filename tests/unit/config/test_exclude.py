@@ -118,3 +118,27 @@ def test_selection_exclude_dependencies_is_direct_and_single_runs_need_no_run(
     # A direct run of app is taken as intended: the block has no no_run.
     single = select(loader, root / "app", TfCommand("apply"), single=True)
     assert single.run == [root / "app"] and root / "db" in single.read_only
+
+
+def test_exclusion_is_decided_with_the_command_bound(write_tree: WriteTree, loader: ConfigLoader) -> None:
+    root = write_tree(
+        {
+            "vpc/terragrunt.hcl": "",
+            # Never applied, no mocks: selection still loads it (outputs unknown, not an error).
+            "app/terragrunt.hcl": """
+                dependency "vpc" {
+                  config_path = "../vpc"
+                }
+                inputs = {
+                  id = dependency.vpc.outputs.id
+                }
+                exclude {
+                  if      = get_terraform_command() == "destroy"
+                  actions = ["all"]
+                }
+            """,
+        }
+    ).resolve()
+    assert [p.name for p in select(loader, root, TfCommand("apply")).run] == ["app", "vpc"]
+    destroy = select(loader, root, TfCommand("destroy"))
+    assert destroy.run == [root / "vpc"] and "exclude block" in destroy.excluded[root / "app"]
