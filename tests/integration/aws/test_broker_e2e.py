@@ -74,7 +74,7 @@ class Tree:
     root: Path
     configs: dict[Path, ModuleConfig] = field(default_factory=dict)
 
-    def load_tree(self, dirs: list[Path], *, command: str | None = None) -> Any:
+    def load_tree(self, dirs: list[Path], *, command: str | None = None, discovery: bool = False) -> Any:
         return static_tree(self.configs, dirs)
 
     def load_module(self, dir: Path, *, command: str | None = None, outputs: Any = None) -> ModuleConfig:

@@ -71,7 +71,7 @@ class Tree:
             dependency=[Dependency(name=d, config_path=(self.root / d).resolve()) for d in deps],
         )
 
-    def load_tree(self, dirs: list[Path], *, command: str | None = None) -> Any:
+    def load_tree(self, dirs: list[Path], *, command: str | None = None, discovery: bool = False) -> Any:
         return static_tree(self.configs, dirs)
 
     def load_module(self, dir: Path, *, command: str | None = None, outputs: Any = None) -> ModuleConfig:
