@@ -155,3 +155,29 @@ def test_cli_flags_and_tg_environment(live: tuple[Path, ConfigLoader]) -> None:
     assert listed.output.splitlines()[:2] == ["Type  Path", "stack acct"]
     bad = runner.invoke(tgo, ["find", "--working-dir", str(root), "--format", "yaml"])
     assert bad.exit_code != 0 and "--format must be one of text, json" in str(bad.exception or bad.output)
+
+
+def test_generated_stacks_and_units_are_listed(tmp_path: Path) -> None:
+    # The layout `tgo stack generate` leaves: a stack file, its generated nested stack and units.
+    files = {
+        "live/prod/terragrunt.stack.hcl": "",
+        "live/prod/.terragrunt-stack/svc/terragrunt.stack.hcl": "",
+        "live/prod/.terragrunt-stack/svc/.terragrunt-stack/net/terragrunt.hcl": "",
+        "live/prod/.terragrunt-stack/svc/.terragrunt-stack/app/terragrunt.hcl": (
+            'dependency "net" {\n  config_path = "../net"\n}\n'
+        ),
+        "live/prod/.terragrunt-cache/x/terragrunt.hcl": "",
+    }
+    for rel_path, body in files.items():
+        (tmp_path / rel_path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel_path).write_text(body)
+    root = (tmp_path / "live").resolve()
+    loader = ConfigLoader(Runtime(environ={}, cwd=tmp_path, console=Console(io.StringIO(), io.StringIO())))
+    opts = FindOptions(root, dag=True, dependencies=True)
+    svc = "prod/.terragrunt-stack/svc"
+    assert to_json(find(loader, opts), root, opts) == [
+        {"type": "stack", "path": "prod", "dependencies": []},
+        {"type": "stack", "path": svc, "dependencies": []},
+        {"type": "unit", "path": f"{svc}/.terragrunt-stack/net", "dependencies": []},
+        {"type": "unit", "path": f"{svc}/.terragrunt-stack/app", "dependencies": [f"{svc}/.terragrunt-stack/net"]},
+    ]
