@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from orchestrator.config.loader import ConfigLoader, TreeResult
+from orchestrator.config.loader import ConfigLoader, LoadOptions, TreeResult
 from orchestrator.config.parsecache import ParseCache
 from orchestrator.discovery import config_file, discover
 from orchestrator.errors import ConfigError, ConfigErrors, Pos, TgoError, relpath
@@ -31,6 +31,7 @@ class ConfigOptions:
     cache_dir: Path | None = None
     include_dirs: tuple[str, ...] = ()
     exclude_dirs: tuple[str, ...] = ()
+    load: LoadOptions = field(default_factory=LoadOptions)
 
 
 @dataclass
@@ -50,7 +51,7 @@ def cache_dir_for(runtime: Runtime, working_dir: Path, explicit: Path | None = N
 
 def make_loader(runtime: Runtime, opts: ConfigOptions) -> ConfigLoader:
     cache = ParseCache(cache_dir_for(runtime, opts.working_dir, opts.cache_dir)) if opts.use_cache else None
-    return ConfigLoader(runtime, cache=cache)
+    return ConfigLoader(runtime, cache=cache, options=opts.load)
 
 
 def render_module(runtime: Runtime, opts: ConfigOptions) -> dict[str, Any]:

@@ -12,6 +12,8 @@ from pathlib import Path
 import click
 
 from orchestrator.app.config import ConfigOptions, render_all, render_module, validate_tree
+from orchestrator.cli.load_flags import click_load_flags, load_options
+from orchestrator.config.services import LoadOptions
 from orchestrator.errors import ConfigErrors
 from orchestrator.runtime import Runtime
 
@@ -22,8 +24,10 @@ def _options(
     runtime: Runtime,
     working_dir: str | None,
     no_cache: bool,
+    *,
     include: tuple[str, ...] = (),
     exclude: tuple[str, ...] = (),
+    load: LoadOptions | None = None,
 ) -> ConfigOptions:
     chosen = working_dir or runtime.getenv(*WORKING_DIR_ENV) or "."
     path = Path(chosen)
@@ -32,6 +36,7 @@ def _options(
         use_cache=not no_cache,
         include_dirs=include,
         exclude_dirs=exclude,
+        load=load or load_options(runtime),
     )
 
 
@@ -46,17 +51,25 @@ def _common(fn: click.decorators.FC) -> click.decorators.FC:
     fn = click.option(
         "--no-cache", is_flag=True, help="Do not read or write the parse cache (.tgo/cache or TGO_CACHE_DIR)."
     )(fn)
-    return fn
+    return click_load_flags(fn)
 
 
 @click.command()
 @_common
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (the default output is JSON too, indented).")
 @click.option("--all", "all_modules", is_flag=True, help="Render every module under the working dir.")
-def render(working_dir: str | None, no_cache: bool, as_json: bool, all_modules: bool) -> None:
+def render(
+    *,
+    working_dir: str | None,
+    no_cache: bool,
+    as_json: bool,
+    all_modules: bool,
+    features: tuple[str, ...],
+    no_run_cmd: bool,
+) -> None:
     """Print the fully evaluated config of a module (Terragrunt's render-json)."""
     runtime = Runtime.from_os()
-    opts = _options(runtime, working_dir, no_cache)
+    opts = _options(runtime, working_dir, no_cache, load=load_options(runtime, features, no_run_cmd))
     data = render_all(runtime, opts) if all_modules else render_module(runtime, opts)
     runtime.console.print(json.dumps(data, indent=None if as_json else 2, sort_keys=True))
 
@@ -69,10 +82,20 @@ def render(working_dir: str | None, no_cache: bool, as_json: bool, all_modules: 
 @click.option(
     "--exclude-dir", "--terragrunt-exclude-dir", "exclude", multiple=True, metavar="GLOB", help="Skip modules matching."
 )
-def validate(working_dir: str | None, no_cache: bool, include: tuple[str, ...], exclude: tuple[str, ...]) -> None:
+def validate(
+    *,
+    working_dir: str | None,
+    no_cache: bool,
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+    features: tuple[str, ...],
+    no_run_cmd: bool,
+) -> None:
     """Check every module of the tree and the dependency graph; print every error; exit 3 if any."""
     runtime = Runtime.from_os()
-    result = validate_tree(runtime, _options(runtime, working_dir, no_cache, include, exclude))
+    load = load_options(runtime, features, no_run_cmd)
+    opts = _options(runtime, working_dir, no_cache, include=include, exclude=exclude, load=load)
+    result = validate_tree(runtime, opts)
     if result.errors:
         raise ConfigErrors.collect(result.errors)
     count = len(result.modules)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from orchestrator.cli.load_flags import FEATURE_HELP, NO_RUN_CMD_HELP
 from orchestrator.errors import UsageError
 
 # canonical name -> (takes a value, repeatable, aliases)
@@ -40,6 +41,8 @@ FLAGS: dict[str, tuple[bool, bool, tuple[str, ...]]] = {
     "--all": (False, False, ("--terragrunt-all",)),
     "--no-stack-generate": (False, False, ("--terragrunt-no-stack-generate",)),
     "--source-map": (True, True, ("--terragrunt-source-map",)),
+    "--feature": (True, True, ()),
+    "--no-run-cmd": (False, False, ()),
 }
 ALIASES = {alias: name for name, (_, _, aliases) in FLAGS.items() for alias in (name, *aliases)}
 HELP: dict[str, str] = {
@@ -69,6 +72,8 @@ HELP: dict[str, str] = {
     "--all": "`tgo run --all CMD` is `tgo run-all CMD` (also TG_ALL=true)",
     "--no-stack-generate": "do not generate terragrunt.stack.hcl stacks before running (also TG_NO_STACK_GENERATE)",
     "--source-map": "SOURCE=DEST: a local path for sources whose URL before // is SOURCE (repeatable; TG_SOURCE_MAP)",
+    "--feature": FEATURE_HELP,
+    "--no-run-cmd": NO_RUN_CMD_HELP,
 }
 
 

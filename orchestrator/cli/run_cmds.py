@@ -19,7 +19,9 @@ from orchestrator.app.run_select import Loader
 from orchestrator.aws.auth_provider import command_from
 from orchestrator.aws.roles import RoleOverrides
 from orchestrator.aws.supply import parse_mode
+from orchestrator.cli.load_flags import click_load_flags, load_options
 from orchestrator.cli.run_argv import RunArgv, flags_help, split_run_argv
+from orchestrator.config.services import LoadOptions
 from orchestrator.errors import UsageError
 from orchestrator.report.summary import account_plan_lines, summary_lines
 from orchestrator.runtime import Runtime
@@ -28,12 +30,20 @@ from orchestrator.terraform.commands import TfCommand
 PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": ["--help"]}
 
 
-def make_loader(runtime: Runtime, aws: AwsAuth | None = None, *, cache_dir: Path | None = None) -> Loader:
+def make_loader(
+    runtime: Runtime,
+    aws: AwsAuth | None = None,
+    *,
+    cache_dir: Path | None = None,
+    options: LoadOptions | None = None,
+) -> Loader:
     """The config loader (``orchestrator.config.loader.ConfigLoader``); with ``aws``, ``get_aws_*``
     functions and ``run_cmd`` answer for the module's role from the same credential cache. With
     ``cache_dir`` (the working dir), parsed files are cached on disk as for ``tgo validate``
     (``<working dir>/.tgo/cache`` or ``TGO_CACHE_DIR``)."""
     kwargs: dict[str, Any] = {} if aws is None else {"aws_identity": aws.aws_identity, "role_env": aws.role_env}
+    # Without flags (drift, auth), TG_FEATURE and TGO_NO_RUN_CMD still apply.
+    kwargs["options"] = options if options is not None else load_options(runtime)
     if cache_dir is not None:
         from orchestrator.app.config import cache_dir_for
         from orchestrator.config.parsecache import ParseCache
@@ -180,7 +190,12 @@ def _run(args: tuple[str, ...], *, single: bool, group_all: bool = False, stacks
         options = dataclasses.replace(options, include_dirs=(*options.include_dirs, *rel))
     aws = aws_auth(parsed, runtime)
     services = RunServices(
-        loader=make_loader(runtime, aws, cache_dir=None if parsed.flag("--no-cache") else options.working_dir),
+        loader=make_loader(
+            runtime,
+            aws,
+            cache_dir=None if parsed.flag("--no-cache") else options.working_dir,
+            options=load_options(runtime, parsed.many("--feature"), parsed.flag("--no-run-cmd")),
+        ),
         credentials_env=aws.credentials_env,
         preflight=None if parsed.flag("--no-preflight") else aws.preflight_and_print,
         sts_stats=aws.sts_stats,
@@ -230,9 +245,10 @@ def register(group: click.Group) -> None:
     @group.command("graph")
     @click.option("--format", "fmt", type=click.Choice(["dot", "json", "mermaid"]), default="dot")
     @click.option("--working-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
-    def graph_cmd(fmt: str, working_dir: Path | None) -> int:
+    @click_load_flags
+    def graph_cmd(fmt: str, working_dir: Path | None, features: tuple[str, ...], no_run_cmd: bool) -> int:
         """Print the module DAG (edges point from a dependent to its dependency)."""
         runtime = Runtime.from_os()
         root = (runtime.cwd / working_dir).resolve() if working_dir else runtime.cwd
-        click.echo(graph_text(make_loader(runtime), root, fmt))
+        click.echo(graph_text(make_loader(runtime, options=load_options(runtime, features, no_run_cmd)), root, fmt))
         return 0

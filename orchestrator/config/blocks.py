@@ -30,6 +30,7 @@ TOP_ATTRIBUTES = frozenset(
         *IAM_ATTRIBUTES,
         "inputs",
         "remote_state",
+        "generate",
         "prevent_destroy",
         "skip",
         "terraform_binary",
@@ -58,7 +59,7 @@ TOP_BLOCKS: dict[str, tuple[int, ...]] = {
     "stack": (0, 1),
     "unit": (0, 1),
 }
-IGNORED_BLOCKS = frozenset({"feature", "engine", "catalog", "stack", "unit"})
+IGNORED_BLOCKS = frozenset({"engine", "catalog", "stack", "unit"})
 SINGLE_BLOCKS = frozenset({"locals", "terraform", "remote_state", "dependencies", "errors", "exclude", "engine"})
 LABELLED_UNIQUE = frozenset({"include", "generate", "dependency", "feature"})
 TERRAFORM_BLOCKS = ("extra_arguments", "before_hook", "after_hook", "error_hook")

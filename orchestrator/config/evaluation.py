@@ -1,12 +1,23 @@
 """Evaluating one config file in phases, as Terragrunt does:
 
-include -> (feature) -> locals -> iam_* -> dependency / dependencies -> everything else -> merge.
+include -> feature -> locals -> iam_* -> dependency blocks -> (merge dependencies, resolve outputs)
+-> everything else -> merge with includes.
 
-A later phase may read what an earlier one produced (``include.<label>`` when exposed,
-``local.*``, ``dependency.<name>.outputs``), never the reverse. Included files are evaluated in the
-including module's context (see :mod:`orchestrator.config.context`) through the
-:class:`Session`, which memoizes them; the result of a file is its raw config already merged with
-its includes (:mod:`orchestrator.config.merge`).
+A file is evaluated in two halves so that dependencies are merged across includes before anything
+reads them (:mod:`orchestrator.config.dependencies`):
+
+- :meth:`FileEvaluation.head` runs the phases up to the ``dependency`` blocks, for the file and
+  (through the :class:`Session`, memoized) every file it includes, and returns a :class:`Head`:
+  the merged feature defaults, the file's locals, its ``iam_*`` attributes and the still unresolved
+  dependency blocks of it and its includes.
+- :meth:`FileEvaluation.finish` evaluates the rest of the file, and of every file it includes,
+  with the module's merged ``dependency`` and ``feature`` variables.
+
+:meth:`FileEvaluation.run` does both for a module's own file (or a file read with
+``read_terragrunt_config``), resolving the merged dependency blocks in between. A later phase may
+read what an earlier one produced (``include.<label>`` when exposed, ``feature.*``, ``local.*``,
+``dependency.<name>.outputs``), never the reverse. Every phase starts from the module variables
+the session gives (:meth:`Session.module_variables`).
 
 A FileEvaluation runs on one thread; the Session it uses is thread-safe.
 """
@@ -18,25 +29,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from orchestrator.config.blocks import (
-    IAM_ATTRIBUTES,
-    BlockEvaluator,
-    Positions,
-    blocks_of,
-    check_structure,
-)
+from orchestrator.config.blocks import IAM_ATTRIBUTES, BlockEvaluator, Positions, blocks_of, check_structure
 from orchestrator.config.context import FileContext
-from orchestrator.config.merge import MERGE_STRATEGIES, merge_configs, merge_named, merge_positions
-from orchestrator.config.outputs import resolve_outputs
+from orchestrator.config.dependencies import DependencyResolver, dependency_variable, merge_dependency_blocks
+from orchestrator.config.features import feature_variable
+from orchestrator.config.includes import EarlyExposure, IncludeSpec, exposure, include_spec
+from orchestrator.config.merge import merge_configs, merge_positions
 from orchestrator.config.render import render_form
-from orchestrator.config.scope import LocalsScope, did_you_mean
+from orchestrator.config.rest import evaluate_rest
+from orchestrator.config.scope import LocalsScope
 from orchestrator.config.tgfunctions import Host, TerragruntFunctions
-from orchestrator.errors import ConfigError, Pos, TgoError, relpath
+from orchestrator.errors import ConfigError, Pos, relpath
 from orchestrator.hcl.ast import Attribute, Block, Body
 from orchestrator.hcl.evaluator import EvalContext, evaluate
 from orchestrator.hcl.values import Value
 
-INCLUDE_ATTRIBUTES = ("path", "expose", "merge_strategy")
+Raw = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -54,12 +62,22 @@ class Evaluated:
 
 
 @dataclass(frozen=True)
-class IncludeSpec:
-    label: str
+class Head:
+    """A file's phases before dependencies are resolved (see module doc). Immutable once built."""
+
     path: Path
-    expose: bool
-    merge_strategy: str
-    pos: Pos
+    ctx: FileContext
+    specs: tuple[IncludeSpec, ...]
+    includes: tuple[Head, ...]
+    locals: dict[str, Value]
+    iam: dict[str, Value]
+    role: str | None
+    dependencies: list[Raw]
+    features: dict[str, Value]
+    feature_positions: dict[str, Pos | None]
+    positions: Positions
+    reads_dependency: bool
+    """True when this file or one it includes refers to ``dependency`` anywhere."""
 
 
 class Session(Host, Protocol):
@@ -71,10 +89,19 @@ class Session(Host, Protocol):
     discovery: bool
     """True when this load decides what runs (the command is known, no output has been fetched):
     missing dependency outputs are then unknown, as for render/validate, instead of an error."""
+    feature_overrides: Mapping[str, str]
 
     def body(self, path: Path) -> Body: ...
 
-    def evaluate_include(self, path: Path, ctx: FileContext) -> Evaluated: ...
+    def variables_in(self, path: Path) -> frozenset[str]: ...
+
+    def include_head(self, path: Path, ctx: FileContext) -> Head: ...
+
+    def include_alone(self, path: Path, ctx: FileContext) -> Evaluated: ...
+
+    def include_finish(
+        self, head: Head, dependency: Mapping[str, Value], feature: Mapping[str, Value]
+    ) -> Evaluated: ...
 
     def note_ignored(self, body: Body, file: str) -> None: ...
 
@@ -84,7 +111,7 @@ class Session(Host, Protocol):
 
 
 class FileEvaluation:
-    """Evaluates the file at ``path`` in ``ctx`` (see :meth:`run`)."""
+    """Evaluates the file at ``path`` in ``ctx`` (see :meth:`run`, :meth:`head`, :meth:`finish`)."""
 
     def __init__(self, session: Session, path: Path, ctx: FileContext) -> None:
         self.session = session
@@ -93,8 +120,6 @@ class FileEvaluation:
         self.positions: Positions = {}
         # Module-level variables first; the phases add include, feature, local and dependency.
         self.variables: dict[str, Value] = session.module_variables(ctx)
-        self.used_mocks = False
-        self.dependencies: dict[str, Any] | None = None
         self._ectx: tuple[FileContext, EvalContext] | None = None
 
     # helpers -------------------------------------------------------------------------------------
@@ -111,34 +136,74 @@ class FileEvaluation:
         ectx = self.eval_context()
         return BlockEvaluator(lambda expr: evaluate(expr, ectx), self.positions)
 
-    def _eval_attr(self, attr: Attribute, path: str, ectx: EvalContext) -> Value:
-        try:
-            return evaluate(attr.expr, ectx)
-        except TgoError as err:
-            raise err.with_context(pos=attr.pos, attr=path) from None
-
-    # phases --------------------------------------------------------------------------------------
+    # the whole file ------------------------------------------------------------------------------
     def run(self) -> Evaluated:
-        """Raises TgoError subclasses for anything wrong in this file or what it includes or reads."""
+        """The file as a module's own config: head, dependencies merged and resolved, finish.
+
+        Raises TgoError subclasses for anything wrong in this file or what it includes or reads."""
+        head = self.head()
+        resolver = DependencyResolver(
+            self.session.fs,
+            self.ctx.terragrunt_dir,
+            self.session.cwd,
+            None if self.session.discovery else self.ctx.command,
+            self.session.outputs,
+            self._all_positions(head),
+        )
+        resolved = resolver.resolve(head.dependencies)
+        feature = feature_variable(head.features, self.session.feature_overrides, head.feature_positions)
+        ev = self.finish(head, dependency_variable(resolved), feature)
+        raw = dict(ev.raw)
+        if resolved:
+            raw["dependency"] = resolved
+        return Evaluated(raw, ev.positions, resolver.used_mocks, ev.reads_outputs or bool(resolved))
+
+    @staticmethod
+    def _all_positions(head: Head) -> Positions:
+        positions: Positions = {}
+        for inc in head.includes:
+            positions.update(FileEvaluation._all_positions(inc))
+        positions.update(head.positions)
+        return positions
+
+    # first half ----------------------------------------------------------------------------------
+    def head(self) -> Head:
+        """The phases up to the dependency blocks (see module doc). Raises TgoError."""
         body = self.session.body(self.path)
         check_structure(body)
         self.session.note_ignored(body, str(body.pos.file))
         specs = self._include_specs(body)
         self.ctx = self.ctx.with_includes(tuple((s.label, s.path) for s in specs))
-        included = [(s, self.session.evaluate_include(s.path, self.ctx.for_include(s.path))) for s in specs]
-        self._expose(included)
-        self._features(body)
-        raw: dict[str, Any] = {}
+        heads = tuple(self.session.include_head(s.path, self.ctx.for_include(s.path)) for s in specs)
+        self._early_exposure(specs, heads)
+        features, feature_pos = self._features(body, specs, heads)
+        self.variables["feature"] = feature_variable(features, self.session.feature_overrides, feature_pos)
         locals_ = self._locals(body)
-        if locals_:
-            raw["locals"] = locals_
-        self._iam(body, raw, included)
-        own_deps = self._dependency_blocks(body)
-        self._dependency_variable(own_deps, included)
-        if own_deps:
-            raw["dependency"] = own_deps
-        self._rest(body, raw)
-        return self._merge(raw, included)
+        iam = self._iam(body)
+        role = iam.get("iam_role")
+        for inc in heads:
+            role = role or inc.role
+        # run_cmd in later phases runs under the module's role, as Terragrunt does.
+        self.ctx = self.ctx.with_role(role if isinstance(role, str) and role else None)
+        own = self.blocks().named_list(body, "dependency", ())
+        merged = merge_dependency_blocks(
+            ((s.merge_strategy, h.dependencies) for s, h in zip(specs, heads, strict=True)), own
+        )
+        reads = "dependency" in self.session.variables_in(self.path) or any(h.reads_dependency for h in heads)
+        return Head(
+            self.path,
+            self.ctx,
+            tuple(specs),
+            heads,
+            locals_,
+            iam,
+            self.ctx.iam_role,
+            merged,
+            features,
+            feature_pos,
+            dict(self.positions),
+            reads,
+        )
 
     def _include_specs(self, body: Body) -> list[IncludeSpec]:
         ectx = EvalContext(
@@ -146,28 +211,9 @@ class FileEvaluation:
             functions=TerragruntFunctions(self.ctx, self.session).table(),
             base_dir=self.ctx.terragrunt_dir,
         )
-        return [self._include_spec(block, ectx) for block in blocks_of(body, "include")]
+        return [include_spec(block, ectx, self._include_target) for block in blocks_of(body, "include")]
 
-    def _include_spec(self, block: Block, ectx: EvalContext) -> IncludeSpec:
-        label = block.labels[0] if block.labels else ""
-        where = f"include.{label}" if label else "include"
-        for name, attr in block.body.attributes.items():
-            if name not in INCLUDE_ATTRIBUTES:
-                hint = did_you_mean(name, INCLUDE_ATTRIBUTES) or "include takes path, expose and merge_strategy"
-                raise ConfigError(f"unknown attribute {name!r}", pos=attr.pos, attr=f"{where}.{name}", hint=hint)
-        if "path" not in block.body.attributes:
-            raise ConfigError(
-                "include needs a path",
-                pos=block.pos,
-                attr=f"{where}.path",
-                hint='add path = find_in_parent_folders("root.hcl")',
-            )
-        target = self._include_target(block.body.attributes["path"], f"{where}.path", ectx)
-        expose, strategy = self._include_options(block.body.attributes, where, ectx)
-        return IncludeSpec(label, target, expose, strategy, block.pos)
-
-    def _include_target(self, attr: Attribute, where: str, ectx: EvalContext) -> Path:
-        value = self._eval_attr(attr, where, ectx)
+    def _include_target(self, attr: Attribute, where: str, value: Value) -> Path:
         if not isinstance(value, str) or not value:
             raise ConfigError("must be a non-empty string", pos=attr.pos, attr=where, hint="give the file to include")
         target = self.session.fs.resolve_in(self.path.parent, value)
@@ -188,48 +234,56 @@ class FileEvaluation:
             )
         return target
 
-    def _include_options(self, attrs: Mapping[str, Attribute], where: str, ectx: EvalContext) -> tuple[bool, str]:
-        expose = self._eval_attr(attrs["expose"], f"{where}.expose", ectx) if "expose" in attrs else False
-        if not isinstance(expose, bool):
-            raise ConfigError(
-                f"must be true or false, got {expose!r}",
-                pos=attrs["expose"].pos,
-                attr=f"{where}.expose",
-                hint="write expose = true",
-            )
-        strategy = "shallow"
-        if "merge_strategy" in attrs:
-            strategy = self._eval_attr(attrs["merge_strategy"], f"{where}.merge_strategy", ectx)
-        if strategy not in MERGE_STRATEGIES:
-            raise ConfigError(
-                f"unknown merge strategy {strategy!r}",
-                pos=attrs["merge_strategy"].pos,
-                attr=f"{where}.merge_strategy",
-                hint=(did_you_mean(str(strategy), MERGE_STRATEGIES) or "use no_merge, shallow or deep"),
-            )
-        return expose, str(strategy)
+    def _early_exposure(self, specs: list[IncludeSpec], heads: tuple[Head, ...]) -> None:
+        files = []
+        for spec, head in zip(specs, heads, strict=True):
+            if spec.expose:
+                files.append((spec, head.locals, self._alone(spec.path, self.ctx.for_include(spec.path))))
+        if files:
+            self.variables["include"] = EarlyExposure(files, alone=len(specs) == 1 and not specs[0].label)
 
-    def _expose(self, included: list[tuple[IncludeSpec, Evaluated]]) -> None:
-        exposed: dict[str, Value] = {}
-        for spec, ev in included:
-            if not spec.expose:
-                continue
-            if spec.label:
-                exposed[spec.label] = ev.exposed()
-            else:
-                exposed.update(ev.exposed())  # a bare include is exposed as include.<attribute>
-        if exposed:
-            self.variables["include"] = exposed
+    def _alone(self, path: Path, ctx: FileContext) -> Any:
+        found: list[dict[str, Any]] = []
 
-    def _features(self, body: Body) -> None:
-        features: dict[str, Value] = {}
-        ectx = self.eval_context()
+        def full() -> dict[str, Any]:
+            if not found:
+                found.append(self.session.include_alone(path, ctx).exposed())
+            return found[0]
+
+        return full
+
+    def _features(
+        self, body: Body, specs: list[IncludeSpec], heads: tuple[Head, ...]
+    ) -> tuple[dict[str, Value], dict[str, Pos | None]]:
+        defaults: dict[str, Value] = {}
+        positions: dict[str, Pos | None] = {}
+        for spec, inc in zip(specs, heads, strict=True):
+            if spec.merge_strategy != "no_merge":
+                defaults.update(inc.features)
+                positions.update(inc.feature_positions)
         for block in blocks_of(body, "feature"):
-            default = block.body.attributes.get("default")
-            value = self._eval_attr(default, f"feature.{block.labels[0]}.default", ectx) if default else None
-            features[block.labels[0]] = {"value": value}
-        if features:
-            self.variables["feature"] = features
+            defaults[block.labels[0]] = self._feature_default(block)
+            positions[block.labels[0]] = block.pos
+        return defaults, positions
+
+    def _feature_default(self, block: Block) -> Value:
+        name = block.labels[0]
+        for inner in block.body.blocks:
+            raise ConfigError(
+                f"unexpected block {inner.type!r} inside feature", pos=inner.pos, attr=f"feature.{name}.{inner.type}"
+            )
+        for attr_name, attr in block.body.attributes.items():
+            if attr_name != "default":
+                raise ConfigError(
+                    f"unknown attribute {attr_name!r}",
+                    pos=attr.pos,
+                    attr=f"feature.{name}.{attr_name}",
+                    hint="a feature block takes default only",
+                )
+        default = block.body.attributes.get("default")
+        if default is None:
+            return None
+        return self.blocks().value(default, ("feature", name, "default"))
 
     def _locals(self, body: Body) -> dict[str, Value]:
         attrs: dict[str, Attribute] = {}
@@ -250,131 +304,43 @@ class FileEvaluation:
         holder.append(self.eval_context())
         return scope.evaluate_all()
 
-    def _iam(self, body: Body, raw: dict[str, Any], included: list[tuple[IncludeSpec, Evaluated]]) -> None:
+    def _iam(self, body: Body) -> dict[str, Value]:
         ev = self.blocks()
-        for name in IAM_ATTRIBUTES:
-            if name in body.attributes:
-                raw[name] = ev.value(body.attributes[name], (name,))
-        role = raw.get("iam_role")
-        for _, inc in included:
-            role = role or inc.raw.get("iam_role")
-        # run_cmd in later phases runs under the module's role, as Terragrunt does.
-        self.ctx = self.ctx.with_role(role if isinstance(role, str) and role else None)
+        return {name: ev.value(body.attributes[name], (name,)) for name in IAM_ATTRIBUTES if name in body.attributes}
 
-    def _resolve_module_path(self, value: Value, key: tuple[str, ...], pos: Pos) -> Path:
-        attr = ".".join(key)
-        if not isinstance(value, str) or not value:
-            raise ConfigError(
-                "must be a non-empty string (a module directory)",
-                pos=pos,
-                attr=attr,
-                hint='set it to a path like "../vpc"',
-            )
-        target = self.session.fs.resolve_in(self.ctx.terragrunt_dir, value)
-        if self.session.fs.module_config(target) is None:
-            raise ConfigError(
-                "dependency config_path must exist and hold a module: "
-                f"{relpath(target, self.session.cwd)} has no terragrunt.hcl",
-                pos=pos,
-                attr=attr,
-                hint="point it at a directory with a terragrunt.hcl; relative paths start at the module's directory",
-            )
-        return target
+    # second half ---------------------------------------------------------------------------------
+    def finish(self, head: Head, dependency: Mapping[str, Value], feature: Mapping[str, Value]) -> Evaluated:
+        """The rest of the file (and of every file it includes) with the module's merged
+        ``dependency`` and ``feature`` variables; ``raw`` holds no ``dependency`` (the caller's)."""
+        body = self.session.body(self.path)
+        self.ctx = head.ctx
+        self.positions = dict(head.positions)
+        finished = [self.session.include_finish(inc, dependency, feature) for inc in head.includes]
+        exposed = exposure([(spec, ev.exposed()) for spec, ev in zip(head.specs, finished, strict=True)])
+        if exposed or head.specs:
+            self.variables["include"] = exposed
+        if feature:
+            self.variables["feature"] = feature
+        self.variables["local"] = head.locals
+        if dependency:
+            self.variables["dependency"] = dependency
+        raw: Raw = {}
+        if head.locals:
+            raw["locals"] = head.locals
+        raw.update(head.iam)
+        evaluate_rest(body, raw, self.blocks(), self._dependency_dir)
+        reads = bool(dependency) and head.reads_dependency
+        return self._merge(raw, head.specs, finished, reads)
 
-    def _dependency_blocks(self, body: Body) -> list[dict[str, Any]]:
-        ev = self.blocks()
-        deps = []
-        for block in blocks_of(body, "dependency"):
-            dep = ev.named(block, ("dependency",))
-            name = dep["name"]
-            if "config_path" not in dep:
-                raise ConfigError(
-                    "is required",
-                    pos=block.pos,
-                    attr=f"dependency.{name}.config_path",
-                    hint='set config_path = "../<module>"',
-                )
-            key = ("dependency", name, "config_path")
-            enabled = dep.get("enabled", True) is not False
-            if enabled:
-                target = self._resolve_module_path(dep["config_path"], key, self.positions[key])
-                dep["config_path"] = str(target)
-                outputs, used = resolve_outputs(
-                    dep,
-                    target,
-                    command=None if self.session.discovery else self.ctx.command,
-                    outputs=self.session.outputs,
-                    pos=block.pos,
-                    base=self.session.cwd,
-                )
-                self.used_mocks = self.used_mocks or used
-            else:
-                outputs = dep.get("mock_outputs") or {}
-            dep["outputs"] = outputs
-            deps.append(dep)
-        for block in blocks_of(body, "dependencies"):
-            self.positions[("dependencies",)] = block.pos
-            paths = ev.attributes(block.body, ("dependencies",))
-            if isinstance(paths.get("paths"), list):
-                where = ("dependencies", "paths")
-                paths["paths"] = [
-                    str(self._resolve_module_path(p, where, self.positions[where])) for p in paths["paths"]
-                ]
-            self.dependencies = paths
-        return deps
+    def _dependency_dir(self, value: Value, key: tuple[str, ...]) -> Path:
+        fs, cwd = self.session.fs, self.session.cwd
+        return DependencyResolver(fs, self.ctx.terragrunt_dir, cwd, None, None, self.positions).module_path(value, key)
 
-    def _dependency_variable(self, own: list[dict[str, Any]], included: list[tuple[IncludeSpec, Evaluated]]) -> None:
-        merged: list[dict[str, Any]] = []
-        for spec, inc in included:
-            if spec.merge_strategy != "no_merge":
-                merged = merge_named(merged, inc.raw.get("dependency", []))
-            self.used_mocks = self.used_mocks or inc.used_mocks
-        merged = merge_named(merged, own)
-        if merged:
-            self.variables["dependency"] = {
-                d["name"]: {"outputs": d["outputs"], "config_path": d["config_path"]} for d in merged
-            }
-
-    def _rest(self, body: Body, raw: dict[str, Any]) -> None:
-        ev = self.blocks()
-        if self.dependencies is not None:
-            raw["dependencies"] = self.dependencies
-        for name, attr in body.attributes.items():
-            if name not in IAM_ATTRIBUTES:
-                raw[name] = ev.value(attr, (name,))
-        if "inputs" in raw and not isinstance(raw["inputs"], Mapping):
-            raise ConfigError(
-                "inputs must be an object",
-                pos=body.attributes["inputs"].pos,
-                attr="inputs",
-                hint="write inputs = { name = value }",
-            )
-        if "inputs" in raw:
-            raw["inputs"] = dict(raw["inputs"])
-        for block in body.blocks:
-            if block.type == "terraform":
-                raw["terraform"] = ev.terraform(block)
-            elif block.type == "errors":
-                raw["errors"] = ev.errors(block)
-            elif block.type in ("remote_state", "exclude"):
-                raw[block.type] = ev.plain(block)
-        generate = ev.named_list(body, "generate", ())
-        if generate:
-            raw["generate"] = generate
-        if "remote_state" in raw and not isinstance(raw["remote_state"], Mapping):
-            raise ConfigError(
-                "remote_state must be an object",
-                pos=self.positions.get(("remote_state",)),
-                attr="remote_state",
-                hint="use a remote_state { ... } block",
-            )
-
-    def _merge(self, raw: dict[str, Any], included: list[tuple[IncludeSpec, Evaluated]]) -> Evaluated:
+    def _merge(self, raw: Raw, specs: tuple[IncludeSpec, ...], included: list[Evaluated], reads: bool) -> Evaluated:
         positions = self.positions
-        reads_outputs = bool(raw.get("dependency"))
-        for spec, inc in reversed(included):
-            reads_outputs = reads_outputs or inc.reads_outputs
+        for spec, inc in zip(reversed(specs), reversed(included), strict=True):
+            reads = reads or inc.reads_outputs
             raw = merge_configs(inc.raw, raw, spec.merge_strategy)
             if spec.merge_strategy != "no_merge":
                 positions = merge_positions(inc.positions, positions)
-        return Evaluated(raw, positions, self.used_mocks, reads_outputs)
+        return Evaluated(raw, positions, False, reads)

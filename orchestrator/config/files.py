@@ -14,6 +14,7 @@ Thread-safe: a per-path lock guarantees one parse per file even when worker thre
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import threading
 from collections.abc import Iterable
@@ -36,8 +37,24 @@ def parse_source(text: str, filename: str, *, is_json: bool) -> Body:
     from orchestrator.hcl import parser
 
     if is_json:
+        if _bare_json_include(text):
+            return parser.parse_json_text(text, filename, {**parser.DEFAULT_JSON_BLOCK_TYPES, "include": 0})
         return parser.parse_json_text(text, filename)
     return parser.parse_text(text, filename)
+
+
+def _bare_json_include(text: str) -> bool:
+    """Whether a JSON config gives ``include`` as one object (``{"path": ...}``) rather than keyed by
+    label: Terragrunt reads that as an unlabelled include, as the HCL ``include { path = ... }``."""
+    if '"include"' not in text:
+        return False
+    try:
+        obj = json.loads(text)
+    except (ValueError, RecursionError):
+        return False  # the parser reports it
+    include = obj.get("include") if isinstance(obj, dict) else None
+    items = include if isinstance(include, list) else [include]
+    return any(isinstance(item, dict) and not isinstance(item.get("path", {}), dict) for item in items)
 
 
 def _worker(path: str, display: str) -> tuple[str, bytes | None, Any]:

@@ -29,7 +29,7 @@ from orchestrator.config.models import ModuleConfig
 from orchestrator.config.module import ModuleLoad
 from orchestrator.config.parallel import fewer_collections
 from orchestrator.config.parsecache import ParseCache
-from orchestrator.config.services import AwsIdentity, LoaderServices, RoleEnv
+from orchestrator.config.services import AwsIdentity, LoaderServices, LoadOptions, RoleEnv
 from orchestrator.config.tree import TreeLoad, TreeResult
 from orchestrator.discovery import config_files_under
 from orchestrator.hcl.values import Value
@@ -48,9 +48,12 @@ class ConfigLoader:
         cache: ParseCache | None = None,
         aws_identity: AwsIdentity | None = None,
         role_env: RoleEnv | None = None,
+        options: LoadOptions | None = None,
     ) -> None:
         self.runtime = runtime
-        self.services = LoaderServices(runtime, cache=cache, aws_identity=aws_identity, role_env=role_env)
+        self.services = LoaderServices(
+            runtime, cache=cache, aws_identity=aws_identity, role_env=role_env, options=options
+        )
         self.files = self.services.files
         self.fs = self.services.fs
 
@@ -126,4 +129,4 @@ class ConfigLoader:
             self.files.prefetch(files)
 
 
-__all__ = ["ConfigLoader", "TreeResult"]
+__all__ = ["ConfigLoader", "LoadOptions", "TreeResult"]

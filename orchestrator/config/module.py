@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.config.context import FileContext
-from orchestrator.config.evaluation import Evaluated, FileEvaluation
+from orchestrator.config.evaluation import Evaluated, FileEvaluation, Head
 from orchestrator.config.models import ModuleConfig
 from orchestrator.config.render import render_form
 from orchestrator.config.services import LoaderServices
@@ -60,6 +60,7 @@ class ModuleLoad:
         self.environ = services.runtime.environ
         self.fs = services.fs
         self._values: dict[Path, dict[str, Value] | None] = {}
+        self.feature_overrides = services.options.features
 
     # module variables ----------------------------------------------------------------------------
     def module_variables(self, ctx: FileContext) -> dict[str, Value]:
@@ -128,12 +129,40 @@ class ModuleLoad:
     def note_ignored(self, body: Body, file: str) -> None:
         self.services.note_ignored(body, file)
 
-    def evaluate_include(self, path: Path, ctx: FileContext) -> Evaluated:
-        key = (path, ctx)
+    def variables_in(self, path: Path) -> frozenset[str]:
+        return self.services.variables_in(path)
+
+    def include_head(self, path: Path, ctx: FileContext) -> Head:
+        """The first half of an included file; memoized by (file, context): it reads no output."""
+        key = ("head", path, ctx)
         found = self.services.include_memo(key)
-        if isinstance(found, Evaluated) and not found.reads_outputs:
+        if isinstance(found, Head):
+            return found
+        head = FileEvaluation(self, path, ctx).head()
+        self.services.remember_include(key, head)
+        return head
+
+    def include_alone(self, path: Path, ctx: FileContext) -> Evaluated:
+        """An included file evaluated on its own (its own dependencies merged and resolved), for what
+        ``include.<label>`` shows before the module's dependencies are known."""
+        key = ("alone", path, ctx)
+        found = self.services.include_memo(key)
+        if isinstance(found, Evaluated):
             return found
         ev = FileEvaluation(self, path, ctx).run()
+        if not ev.reads_outputs:
+            self.services.remember_include(key, ev)
+        return ev
+
+    def include_finish(self, head: Head, dependency: Mapping[str, Value], feature: Mapping[str, Value]) -> Evaluated:
+        """The second half of an included file with the module's merged variables; memoized by
+        (file, context) unless it reads dependency outputs (the features of a module are fixed for a
+        loader, and the context names the module)."""
+        key = ("finish", head.path, head.ctx)
+        found = self.services.include_memo(key)
+        if isinstance(found, Evaluated):
+            return found
+        ev = FileEvaluation(self, head.path, head.ctx).finish(head, dependency, feature)
         if not ev.reads_outputs:
             self.services.remember_include(key, ev)
         return ev
@@ -164,8 +193,8 @@ class ModuleLoad:
             self.services.remember_read(key, value)
         return value
 
-    def run_cmd(self, argv: Sequence[str], cwd: Path, *, quiet: bool, role: str | None) -> str:
-        return self.services.commands.run(argv, cwd, quiet=quiet, role=role)
+    def run_cmd(self, argv: Sequence[str], cwd: Path, *, quiet: bool, role: str | None, cache: str = "dir") -> str:
+        return self.services.commands.run(argv, cwd, quiet=quiet, role=role, cache=cache)
 
     def aws_identity(self, role: str | None) -> Mapping[str, str]:
         return self.services.aws_identity(role)

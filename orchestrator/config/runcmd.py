@@ -25,17 +25,26 @@ RoleEnv = Callable[[str | None], Mapping[str, str | None]]
 class CommandRunner:
     """Runs ``run_cmd`` commands for one loader (see module doc)."""
 
-    def __init__(self, runtime: Runtime, role_env: RoleEnv | None) -> None:
+    def __init__(self, runtime: Runtime, role_env: RoleEnv | None, *, allowed: bool = True) -> None:
         self.runtime = runtime
+        self.allowed = allowed
         self.role_env = role_env
         self._lock = threading.Lock()
-        self._runs: dict[tuple[tuple[str, ...], Path, str | None], str] = {}
+        self._runs: dict[tuple[tuple[str, ...], Path | None, str | None], str] = {}
 
-    def run(self, argv: Sequence[str], cwd: Path, *, quiet: bool, role: str | None) -> str:
-        """The command's standard output without its last newline; echoed to stderr unless ``quiet``."""
-        key = (tuple(argv), cwd, role)
+    def run(self, argv: Sequence[str], cwd: Path, *, quiet: bool, role: str | None, cache: str = "dir") -> str:
+        """The command's standard output without its last newline; echoed to stderr unless ``quiet``.
+
+        ``cache`` as Terragrunt's run_cmd options: "dir" remembers the output per (command, directory,
+        role), "global" per (command, role) whatever the directory, "none" runs it every time."""
+        if not self.allowed:
+            raise EvalError(
+                f"run_cmd({', '.join(repr(a) for a in argv)}) is not allowed: --no-run-cmd is set",
+                hint="review the command; run without --no-run-cmd (or TGO_NO_RUN_CMD) to allow it",
+            )
+        key = (tuple(argv), None if cache == "global" else cwd, role)
         with self._lock:
-            if key in self._runs:
+            if cache != "none" and key in self._runs:
                 return self._runs[key]
         done = run_capture(argv, cwd=cwd, env=self._environment(role))
         if done.returncode != 0:
@@ -49,8 +58,9 @@ class CommandRunner:
         if not quiet and output:
             for line in output.splitlines():
                 self.runtime.console.error(f"run_cmd: {line}")
-        with self._lock:
-            self._runs[key] = output
+        if cache != "none":
+            with self._lock:
+                self._runs[key] = output
         return output
 
     def _environment(self, role: str | None) -> dict[str, str]:

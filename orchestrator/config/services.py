@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchestrator.config.blocks import IGNORED_BLOCKS, log_ignored_blocks
@@ -25,33 +26,48 @@ from orchestrator.config.fscache import FsCache
 from orchestrator.config.parsecache import ParseCache
 from orchestrator.config.runcmd import CommandRunner, RoleEnv
 from orchestrator.errors import EvalError
-from orchestrator.hcl.ast import Body
+from orchestrator.hcl.ast import Body, Var
 from orchestrator.hcl.values import Value
 from orchestrator.runtime import Runtime
 
 AwsIdentity = Callable[[str | None], Mapping[str, str]]
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """What the command line changes about loading: ``features`` overrides ``feature`` defaults
+    (``--feature`` / ``TG_FEATURE``); ``run_cmd=False`` makes every ``run_cmd`` a config error
+    (``--no-run-cmd`` / ``TGO_NO_RUN_CMD``)."""
+
+    features: Mapping[str, str] = field(default_factory=dict)
+    run_cmd: bool = True
+
+
 ReadKey = tuple[Path, Path | None, str | None]
 
 
-def _calls(node: object, out: set[str]) -> None:
-    """Names of every function called anywhere below ``node`` (a syntax tree)."""
+def _names(node: object, calls: set[str], variables: set[str]) -> None:
+    """Names of every function called and every variable read anywhere below ``node`` (a syntax tree)."""
     name = getattr(node, "name", None)
-    if isinstance(name, str) and hasattr(node, "expand_last"):
-        out.add(name)
+    if isinstance(name, str):
+        if hasattr(node, "expand_last"):
+            calls.add(name)
+        elif type(node) is Var:
+            variables.add(name)
     slots = getattr(type(node), "__slots__", ())
     for slot in slots:
-        _walk_value(getattr(node, slot, None), out)
+        _walk_value(getattr(node, slot, None), calls, variables)
 
 
-def _walk_value(value: object, out: set[str]) -> None:
+def _walk_value(value: object, calls: set[str], variables: set[str]) -> None:
     if isinstance(value, tuple | list):
         for item in value:
-            _walk_value(item, out)
+            _walk_value(item, calls, variables)
     elif isinstance(value, dict):
         for item in value.values():
-            _walk_value(item, out)
+            _walk_value(item, calls, variables)
     elif hasattr(type(value), "__slots__") and hasattr(value, "pos"):
-        _calls(value, out)
+        _names(value, calls, variables)
 
 
 class LoaderServices:
@@ -64,18 +80,20 @@ class LoaderServices:
         cache: ParseCache | None,
         aws_identity: AwsIdentity | None,
         role_env: RoleEnv | None,
+        options: LoadOptions | None = None,
     ) -> None:
         self.runtime = runtime
+        self.options = options or LoadOptions()
         self.cwd = runtime.cwd.resolve()
         self.files = FileStore(cache, display=self.display)
         self.fs = FsCache()
-        self.commands = CommandRunner(runtime, role_env)
+        self.commands = CommandRunner(runtime, role_env, allowed=self.options.run_cmd)
         self.aws_identity_fn = aws_identity
         self._lock = threading.Lock()
         self._includes: dict[object, object] = {}
         self._reads: dict[ReadKey, Value] = {}
         self._repo_roots: dict[Path, Path] = {}
-        self._calls: dict[Path, frozenset[str]] = {}
+        self._names: dict[Path, tuple[frozenset[str], frozenset[str]]] = {}
         self._displays: dict[Path, str] = {}  # one item set at a time: atomic, needs no lock
         self._logged_blocks: set[str] = set()
 
@@ -131,17 +149,25 @@ class LoaderServices:
         with self._lock:
             self._reads[key] = value
 
+    def _names_in(self, path: Path) -> tuple[frozenset[str], frozenset[str]]:
+        with self._lock:
+            found = self._names.get(path)
+        if found is None:
+            calls: set[str] = set()
+            variables: set[str] = set()
+            _names(self.files.body(path), calls, variables)
+            found = (frozenset(calls), frozenset(variables))
+            with self._lock:
+                self._names[path] = found
+        return found
+
     def calls_in(self, path: Path) -> frozenset[str]:
         """Every function name called in the file at ``path``."""
-        with self._lock:
-            found = self._calls.get(path)
-        if found is None:
-            names: set[str] = set()
-            _calls(self.files.body(path), names)
-            found = frozenset(names)
-            with self._lock:
-                self._calls[path] = found
-        return found
+        return self._names_in(path)[0]
+
+    def variables_in(self, path: Path) -> frozenset[str]:
+        """Every variable (root name: ``local``, ``dependency``...) read in the file at ``path``."""
+        return self._names_in(path)[1]
 
     # outside world -------------------------------------------------------------------------------
     def aws_identity(self, role: str | None) -> Mapping[str, str]:
@@ -167,4 +193,4 @@ class LoaderServices:
         return current
 
 
-__all__ = ["AwsIdentity", "LoaderServices", "RoleEnv"]
+__all__ = ["AwsIdentity", "LoadOptions", "LoaderServices", "RoleEnv"]

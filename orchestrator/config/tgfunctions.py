@@ -15,15 +15,19 @@ from typing import Protocol
 
 from orchestrator.config.context import FileContext, posix_relpath
 from orchestrator.config.fscache import FsCache
-from orchestrator.errors import EvalError, relpath
+from orchestrator.errors import EvalError, TgoError, relpath
 from orchestrator.hcl.values import UNKNOWN, Value
 
 COMMANDS_NEED_VARS = ["apply", "console", "destroy", "import", "plan", "push", "refresh"]
 COMMANDS_NEED_INPUT = ["apply", "import", "init", "plan", "refresh"]
-COMMANDS_NEED_LOCKING = ["apply", "destroy", "import", "init", "plan", "refresh", "taint", "untaint"]
+# Terragrunt's TERRAFORM_COMMANDS_NEED_LOCKING (no init: it takes -lock but locks nothing to protect).
+COMMANDS_NEED_LOCKING = ["apply", "destroy", "import", "plan", "refresh", "taint", "untaint"]
 COMMANDS_NEED_PARALLELISM = ["apply", "plan", "destroy"]
 DEFAULT_CONFIG_NAMES = ("terragrunt.hcl", "terragrunt.hcl.json")
-QUIET_FLAGS = ("--terragrunt-quiet", "--tg-quiet")
+# run_cmd's own options, Terragrunt's spellings, before the command (any order).
+RUN_CMD_QUIET = "--terragrunt-quiet"
+RUN_CMD_GLOBAL_CACHE = "--terragrunt-global-cache"
+RUN_CMD_NO_CACHE = "--terragrunt-no-cache"
 
 TgFunction = Callable[..., Value]
 
@@ -70,7 +74,9 @@ class Host(Protocol):
     cwd: Path
     fs: FsCache
 
-    def run_cmd(self, argv: Sequence[str], cwd: Path, *, quiet: bool, role: str | None) -> str: ...
+    def run_cmd(self, argv: Sequence[str], cwd: Path, *, quiet: bool, role: str | None, cache: str = "dir") -> str:
+        """``cache``: "dir" (memo per directory), "global" (one memo for all directories) or "none"."""
+        ...
 
     def read_config(self, path: Path, ctx: FileContext) -> Value: ...
 
@@ -214,7 +220,14 @@ class TerragruntFunctions(Mapping[str, TgFunction]):
                 f"read_terragrunt_config(): {relpath(path, self.host.cwd)} does not exist",
                 hint="fix the path or pass a default as the second argument",
             )
-        return self.host.read_config(path, self.ctx)
+        try:
+            return self.host.read_config(path, self.ctx)
+        except EvalError:
+            raise
+        except TgoError as err:
+            # An error in the file read is an error of this call, so try() falls back on it as in
+            # Terragrunt; its own position (in the file read) is kept.
+            raise EvalError(err.message, pos=err.pos, attr=err.attr, hint=err.hint) from None
 
     def get_env(self, *args: Value) -> Value:
         _arity("get_env", args, 1, 2)
@@ -232,12 +245,22 @@ class TerragruntFunctions(Mapping[str, TgFunction]):
     def run_cmd(self, *args: Value) -> Value:
         words = [_str(a, "run_cmd() argument") for a in args]
         quiet = False
-        while words and words[0] in QUIET_FLAGS:
-            quiet = True
-            words.pop(0)
+        cache = "dir"
+        while words and words[0] in (RUN_CMD_QUIET, RUN_CMD_GLOBAL_CACHE, RUN_CMD_NO_CACHE):
+            word = words.pop(0)
+            if word == RUN_CMD_QUIET:
+                quiet = True
+                continue
+            wanted = "global" if word == RUN_CMD_GLOBAL_CACHE else "none"
+            if cache not in ("dir", wanted):
+                raise EvalError(
+                    f"run_cmd(): {RUN_CMD_GLOBAL_CACHE} and {RUN_CMD_NO_CACHE} cannot be used together",
+                    hint="keep one of them",
+                )
+            cache = wanted
         if not words:
             raise EvalError("run_cmd() needs a command to run")
-        return self.host.run_cmd(words, self.ctx.terragrunt_dir, quiet=quiet, role=self.ctx.iam_role)
+        return self.host.run_cmd(words, self.ctx.terragrunt_dir, quiet=quiet, role=self.ctx.iam_role, cache=cache)
 
     def _repo(self, name: str, args: tuple[Value, ...]) -> Value:
         _arity(name, args, 0, 0)

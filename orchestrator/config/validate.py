@@ -73,7 +73,13 @@ def model_input(raw: dict[str, Any], positions: Positions) -> dict[str, Any]:
     """The dict pydantic validates: raw minus render-only parts, legacy attributes folded."""
     data = dict(raw)
     if "dependency" in data:
-        data["dependency"] = [{k: v for k, v in d.items() if k != "outputs"} for d in data["dependency"]]
+        # A disabled dependency may leave config_path null (Terragrunt accepts it): it names no
+        # module, so it has no place in the validated config (render still shows it).
+        data["dependency"] = [
+            {k: v for k, v in d.items() if k != "outputs"}
+            for d in data["dependency"]
+            if not (d.get("enabled") is False and d.get("config_path") is None)
+        ]
     if "dependencies" in data:
         deps = data["dependencies"]
         extra = [k for k in deps if k != "paths"] if isinstance(deps, dict) else []

@@ -93,11 +93,20 @@ def test_accepted_blocks_tgo_ignores(write_tree: WriteTree, loader: ConfigLoader
 
 
 def test_unknown_output_in_typed_attribute_is_error(write_tree: WriteTree, loader: ConfigLoader) -> None:
-    text = 'dependency "vpc" {\n  config_path = "../vpc"\n}\nterraform {\n  source = dependency.vpc.outputs.src\n}\n'
+    text = 'dependency "vpc" {\n  config_path = "../vpc"\n}\n'
+    text += "terraform {\n  copy_terraform_lock_file = dependency.vpc.outputs.c\n}\n"
     msg = _error(write_tree, loader, text, {"vpc/terragrunt.hcl": ""})
     assert msg.startswith(
-        "m/terragrunt.hcl:5:3: terraform.source: depends on a dependency output that is not known yet"
+        "m/terragrunt.hcl:5:3: terraform.copy_terraform_lock_file: depends on a dependency output that is not known yet"
     )
+
+
+def test_source_reading_dependency_outputs_is_error(write_tree: WriteTree, loader: ConfigLoader) -> None:
+    # Terragrunt needs terraform.source before it can fetch any dependency output.
+    text = 'dependency "vpc" {\n  config_path = "../vpc"\n  mock_outputs = { src = "./x" }\n}\n'
+    text += "terraform {\n  source = dependency.vpc.outputs.src\n}\n"
+    msg = _error(write_tree, loader, text, {"vpc/terragrunt.hcl": ""})
+    assert msg.startswith("m/terragrunt.hcl:6:3: terraform.source: cannot read dependency outputs")
 
 
 def test_dependency_outputs_mocks_and_real(write_tree: WriteTree, loader: ConfigLoader) -> None:
