@@ -6,8 +6,9 @@ Contract:
 - :func:`run_capture` runs a short command to completion and returns its output; it raises
   :class:`~orchestrator.errors.ToolError` only when the program cannot be started at all.
 - :func:`run_streaming` runs a long command (terraform, hooks), handing each whole output line to a
-  callback; :class:`ProcessGroup` tracks the running children of one run so Ctrl-C can be forwarded
-  (:func:`forward_interrupts`).
+  callback (:func:`run_supervised` also says whether tgo forced it to stop); :class:`ProcessGroup`
+  tracks the running children of one run so Ctrl-C, SIGTERM and SIGHUP can be forwarded and, after
+  the shutdown timeout, escalated (:func:`forward_interrupts`).
 - All functions here are thread-safe; the only shared state is a ProcessGroup, which locks.
 """
 
@@ -69,53 +70,92 @@ def run_capture(
     return Captured(tuple(argv), proc.returncode, proc.stdout, proc.stderr)
 
 
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """How a streamed child ended: its exit code (negative: killed by that signal) and whether tgo
+    forced it to stop (SIGTERM / SIGKILL after the shutdown timeout or a second signal): a forced
+    terraform may have left its state lock behind."""
+
+    code: int
+    forced: bool = False
+
+
 class ProcessGroup:
     """The long-running children of one run, for signal forwarding. Thread-safe.
 
     Each child starts in its own session (its own process group), so a Ctrl-C at the terminal
     reaches tgo only; tgo forwards it with :meth:`interrupt` (SIGINT, terraform releases its state
-    lock and stops) and, on a second Ctrl-C, :meth:`kill` (SIGKILL). After :meth:`interrupt`,
+    lock and stops) and, after a second signal or the shutdown timeout, :meth:`terminate` (SIGTERM)
+    and :meth:`kill` (SIGKILL). Those two signal the child's whole process group, so what it started
+    (terraform's provider plugins, a hook's children) dies with it. An ``interactive`` child shares
+    tgo's process group (it owns the terminal): only the child itself is signalled, and a SIGINT is
+    not forwarded to it (the terminal already sent it one). After :meth:`interrupt`,
     :func:`run_streaming` starts nothing new.
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._procs: set[subprocess.Popen[bytes]] = set()
+        # Re-entrant: the signal handler runs on the main thread, maybe while it holds the lock.
+        self._lock = threading.RLock()
+        self._procs: dict[subprocess.Popen[bytes], bool] = {}  # child -> has its own process group
+        self._forced: set[int] = set()
         self._interrupted = False
+        self._idle = threading.Condition(self._lock)
 
     @property
     def interrupted(self) -> bool:
         return self._interrupted
 
-    def _add(self, proc: subprocess.Popen[bytes]) -> bool:
+    def _add(self, proc: subprocess.Popen[bytes], *, own_group: bool) -> bool:
         with self._lock:
             if self._interrupted:
                 return False
-            self._procs.add(proc)
+            self._procs[proc] = own_group
             return True
 
-    def _remove(self, proc: subprocess.Popen[bytes]) -> None:
+    def _remove(self, proc: subprocess.Popen[bytes]) -> bool:
+        """Forget ``proc``; True when it was forced to stop."""
         with self._lock:
-            self._procs.discard(proc)
+            self._procs.pop(proc, None)
+            forced = proc.pid in self._forced
+            self._forced.discard(proc.pid)
+            if not self._procs:
+                self._idle.notify_all()
+            return forced
 
-    def _signal(self, sig: int) -> None:
+    def _signal(self, sig: int, *, forced: bool) -> None:
         with self._lock:
-            procs = list(self._procs)
-        for proc in procs:
+            procs = list(self._procs.items())
+            if forced:
+                self._forced.update(proc.pid for proc, _ in procs)
+        for proc, own_group in procs:
             with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, sig)
+                if own_group:
+                    os.killpg(proc.pid, sig)
+                elif sig != signal.SIGINT:
+                    proc.send_signal(sig)
 
     def interrupt(self) -> None:
         """Forward SIGINT to every running child; refuse new starts from now on."""
         with self._lock:
             self._interrupted = True
-        self._signal(signal.SIGINT)
+        self._signal(signal.SIGINT, forced=False)
+
+    def terminate(self) -> None:
+        """SIGTERM every running child's process group (terraform stops at once, locks held)."""
+        with self._lock:
+            self._interrupted = True
+        self._signal(signal.SIGTERM, forced=True)
 
     def kill(self) -> None:
         """SIGKILL every running child's process group."""
         with self._lock:
             self._interrupted = True
-        self._signal(signal.SIGKILL)
+        self._signal(signal.SIGKILL, forced=True)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no child runs (True) or ``timeout`` seconds passed (False)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._procs, timeout)
 
 
 LineHandler = Callable[[str, str], None]
@@ -142,8 +182,21 @@ def run_streaming(
 
     Raises ToolError when the program cannot be started.
     """
+    return run_supervised(argv, cwd=cwd, env=env, on_line=on_line, group=group, interactive=interactive).code
+
+
+def run_supervised(
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    on_line: LineHandler,
+    group: ProcessGroup | None = None,
+    interactive: bool = False,
+) -> Finished:
+    """:func:`run_streaming`, also saying whether ``group`` forced the child to stop. Raises ToolError."""
     if group is not None and group.interrupted:
-        return EXIT_NOT_STARTED
+        return Finished(EXIT_NOT_STARTED)
     try:
         proc = subprocess.Popen(  # argv list, never a shell
             list(argv),
@@ -158,12 +211,15 @@ def run_streaming(
         raise ToolError(f"cannot run {argv[0]!r}: not found", hint="install it or put it on PATH") from exc
     except PermissionError as exc:
         raise ToolError(f"cannot run {argv[0]!r}: permission denied", hint="make it executable") from exc
-    if group is not None and not group._add(proc):
+    if group is not None and not group._add(proc, own_group=not interactive):
         # Interrupted between the caller's check and the start: stop the child at once.
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
+            if interactive:
+                proc.kill()
+            else:
+                os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
-        return EXIT_NOT_STARTED
+        return Finished(EXIT_NOT_STARTED)
     try:
         readers = [
             threading.Thread(target=_pump, args=(stream, name, on_line), daemon=True)
@@ -173,10 +229,14 @@ def run_streaming(
             reader.start()
         for reader in readers:
             reader.join()
-        return proc.wait()
+        code = proc.wait()
     finally:
-        if group is not None:
-            group._remove(proc)
+        forced = group._remove(proc) if group is not None else False
+        if forced and not interactive:
+            # What the child left in its group (a provider plugin that survived SIGTERM) dies with it.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+    return Finished(code, forced)
 
 
 def _pump(stream: IO[bytes] | None, name: str, on_line: LineHandler) -> None:
@@ -187,26 +247,74 @@ def _pump(stream: IO[bytes] | None, name: str, on_line: LineHandler) -> None:
             on_line(name, raw.decode("utf-8", errors="replace").rstrip("\r\n"))
 
 
-@contextlib.contextmanager
-def forward_interrupts(group: ProcessGroup, on_first: Callable[[], None]) -> Iterator[None]:
-    """While active (main thread only), the first SIGINT calls ``on_first`` and forwards SIGINT to
-    ``group``; the second kills the group. Elsewhere than the main thread it does nothing."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    count = 0
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+KILL_GRACE_S = 5.0
+"""After SIGTERM, how long children get before SIGKILL."""
 
-    def handler(_signum: int, _frame: object) -> None:
-        nonlocal count
-        count += 1
-        if count == 1:
-            on_first()
-            group.interrupt()
-        else:
+
+class Shutdown:
+    """What :func:`forward_interrupts` saw: the first stop signal (``signum``, None when none came)
+    and whether the children were forced to stop. Thread-safe (set from the main thread, read after)."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self.forced = False
+        self.done = threading.Event()
+
+
+@contextlib.contextmanager
+def forward_interrupts(
+    group: ProcessGroup,
+    on_first: Callable[[], None],
+    *,
+    shutdown_timeout: float = 60.0,
+    kill_grace: float = KILL_GRACE_S,
+    notify: Callable[[str], None] | None = None,
+) -> Iterator[Shutdown]:
+    """While active (main thread only), the first SIGINT, SIGTERM or SIGHUP calls ``on_first`` and
+    forwards SIGINT to ``group`` (terraform stops and releases its state lock); if children still run
+    ``shutdown_timeout`` seconds later they get SIGTERM, and ``kill_grace`` seconds after that SIGKILL.
+    A second signal kills the group at once. ``notify`` gets one line per step, always from another
+    thread than the handler (the handler may have interrupted a holder of the console's lock). Yields
+    the :class:`Shutdown` record. Elsewhere than the main thread it only yields."""
+    shutdown = Shutdown()
+    if threading.current_thread() is not threading.main_thread():
+        yield shutdown
+        return
+
+    def say(text: str) -> None:
+        if notify is not None:
+            notify(text)
+
+    def escalate(name: str) -> None:
+        say(
+            f"{name} received: SIGINT sent to running terraform so it can release its state lock, nothing new "
+            f"starts; waiting up to {shutdown_timeout:g} s (a second Ctrl-C kills them now)"
+        )
+        if group.wait_idle(shutdown_timeout) or shutdown.done.is_set():
+            return
+        shutdown.forced = True
+        say(f"still running after {shutdown_timeout:g} s (--shutdown-timeout): sending SIGTERM, then SIGKILL")
+        group.terminate()
+        if not group.wait_idle(kill_grace):
             group.kill()
 
-    previous = signal.signal(signal.SIGINT, handler)
+    def handler(signum: int, _frame: object) -> None:
+        if shutdown.signum is None:
+            shutdown.signum = signum
+            on_first()
+            group.interrupt()
+            name = signal.Signals(signum).name
+            threading.Thread(target=escalate, args=(name,), name="tgo-shutdown", daemon=True).start()
+        else:
+            shutdown.forced = True
+            group.kill()
+            threading.Thread(target=say, args=("second signal: running terraform killed",), daemon=True).start()
+
+    previous = {sig: signal.signal(sig, handler) for sig in STOP_SIGNALS}
     try:
-        yield
+        yield shutdown
     finally:
-        signal.signal(signal.SIGINT, previous)
+        shutdown.done.set()
+        for sig, old in previous.items():
+            signal.signal(sig, old)

@@ -10,7 +10,7 @@ Contract:
 - Raises TgoError subclasses only for bad input (flags, suppressions, previous report, configs) and
   missing tools, like ``run_all``; a module whose plan failed is an ``error`` entry in the report.
 - ``DriftResult.report.exit_code``: 0 clean, 2 drift without error, 1 any error (0 with ``exit_zero``);
-  130 when interrupted is in ``DriftResult.exit_code``.
+  130 when interrupted (143 SIGTERM, 129 SIGHUP) is in ``DriftResult.exit_code``.
 - Thread-safety: ``services.credentials_env`` is wrapped, and the wrapper is called from worker threads.
 """
 
@@ -31,7 +31,7 @@ from orchestrator.config.models import ModuleConfig
 from orchestrator.drift.build import BuildOptions, ModuleOutcome, build_report
 from orchestrator.drift.history import load_previous
 from orchestrator.drift.suppressions import DEFAULT_FILE, load_suppressions
-from orchestrator.errors import EXIT_INTERRUPTED, TgoError
+from orchestrator.errors import TgoError
 from orchestrator.output import OutputMode
 from orchestrator.printable import printable
 from orchestrator.process import run_capture
@@ -65,6 +65,7 @@ class DriftOptions:
     exit_zero: bool = False
     output: OutputMode = "stream"
     convention: AccountConvention = field(default_factory=AccountConvention)
+    shutdown_timeout: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class DriftResult:
 
     @property
     def exit_code(self) -> int:
-        return EXIT_INTERRUPTED if self.run.interrupted else self.report.exit_code
+        return self.run.exit_code if self.run.interrupted else self.report.exit_code
 
 
 class _ConfigRecorder:
@@ -140,6 +141,7 @@ def drift(runtime: Runtime, options: DriftOptions, services: RunServices) -> Dri
             tf_path=options.tf_path,
             log_dir=options.log_dir,
             output=options.output,
+            shutdown_timeout=options.shutdown_timeout,
         ),
         replace(services, credentials_env=recorder),
     )

@@ -8,8 +8,11 @@ Contract:
 - Raises TgoError subclasses for bad input before anything runs: ConfigErrors / GraphError (exit 3),
   ToolError (no terraform), UsageError (confirmation refused or impossible), AuthError (preflight).
 - A failed module never raises: it is a ``failed`` entry, its dependents ``skipped``.
-- Ctrl-C (main thread only): running terraform gets SIGINT, nothing new starts, the report is still
-  returned with ``interrupted=True`` and exit code 130; a second Ctrl-C kills the children.
+- Ctrl-C, SIGTERM, SIGHUP (main thread only): running terraform gets SIGINT, nothing new starts, the
+  report is still returned with ``interrupted=True``, ``interrupted_by`` and exit code 130 / 143 / 129;
+  a second signal, or ``shutdown_timeout`` seconds without the children ending, kills them (SIGTERM,
+  then SIGKILL, to each child's process group) and the report lists the state locks they may have
+  left (``locks_left``), built from the modules' results.
 - Thread-safety: ``RunServices`` callables are called from worker threads.
 """
 
@@ -17,22 +20,24 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
+from orchestrator.app.run_report import Ended, ModuleDone, locks_left, module_result, static_result, write_report
 from orchestrator.app.run_select import Loader, Placement, Selection, config_placement, select
 from orchestrator.config.models import ModuleConfig
-from orchestrator.errors import TgoError, UsageError
+from orchestrator.errors import EXIT_INTERRUPTED, TgoError, UsageError
 from orchestrator.output import OutputMode, RunOutput
 from orchestrator.printable import printable
 from orchestrator.process import ProcessGroup, forward_interrupts
-from orchestrator.report.run_model import ModuleResult, PlanChanges, RunReport, StsStats, aggregate_exit_code
+from orchestrator.report.run_model import ModuleResult, RunReport, StsStats, aggregate_exit_code
 from orchestrator.runtime import Runtime
-from orchestrator.scheduler import Outcome, Status, run_dag
+from orchestrator.scheduler import Outcome, run_dag
 from orchestrator.terraform.binary import check_terraform, resolve_terraform
 from orchestrator.terraform.commands import TfCommand
 from orchestrator.terraform.executor import CredentialsEnv, ExecRequest, ModuleExecutor, ModuleRun, no_credentials
@@ -59,6 +64,8 @@ class RunOptions:
     single: bool = False
     include_external: bool = False
     report_file: Path | None = None
+    shutdown_timeout: float = 60.0
+    """After a stop signal, how long running terraform gets to release its locks before SIGTERM/SIGKILL."""
 
 
 @dataclass
@@ -75,19 +82,6 @@ class RunServices:
     """How a module's terraform got credentials, for the report (``broker``, ``env``, ``base``)."""
     group: ProcessGroup = field(default_factory=ProcessGroup)
     cancel: threading.Event = field(default_factory=threading.Event)
-
-
-@dataclass(frozen=True)
-class _Done:
-    """One module's run with its timing (the scheduler's value)."""
-
-    run: ModuleRun
-    started_at: datetime
-    finished_at: datetime
-    duration_s: float
-    used_mock_outputs: bool = False
-    log_file: str | None = None
-    config: ModuleConfig | None = None
 
 
 class OutputsCache:
@@ -145,9 +139,15 @@ def run_all(runtime: Runtime, options: RunOptions, services: RunServices) -> Run
             services.preflight([selection.configs[p] for p in selection.run])
     run_dir = run_dir_for(runtime, options)
     started = runtime.clock.now()
-    with forward_interrupts(services.group, services.cancel.set):
+    with forward_interrupts(
+        services.group,
+        services.cancel.set,
+        shutdown_timeout=options.shutdown_timeout,
+        notify=lambda text: runtime.console.error(f"[tgo] {text}"),
+    ) as shutdown:
         outcomes = _execute(runtime, options, services, selection=selection, binaries=binaries, run_dir=run_dir)
-    return _report(runtime, options, services, selection=selection, outcomes=outcomes, started=started, run_dir=run_dir)
+    ended = Ended(outcomes, shutdown.signum, binaries)
+    return _report(runtime, options, services, selection=selection, ended=ended, started=started, run_dir=run_dir)
 
 
 def _displays(selection: Selection) -> list[str]:
@@ -176,7 +176,7 @@ class _ModuleRunner:
     outputs: OutputsCache
     plans: Path
 
-    def __call__(self, path: Path) -> _Done:
+    def __call__(self, path: Path) -> ModuleDone:
         clock, command = self.runtime.clock, self.options.command
         display = self.selection.display(path)
         out = self.output.module(display)
@@ -198,7 +198,7 @@ class _ModuleRunner:
         finally:
             out.close()
         used_mocks = bool(cfg and cfg.used_mock_outputs)
-        done = _Done(result, started, clock.now(), clock.monotonic() - t0, used_mocks, str(out.log_file), cfg)
+        done = ModuleDone(result, started, clock.now(), clock.monotonic() - t0, used_mocks, str(out.log_file), cfg)
         self.output.status(display, result.status, f"{done.duration_s:.1f}s")
         return done
 
@@ -211,7 +211,7 @@ def _execute(
     selection: Selection,
     binaries: Mapping[Path, str],
     run_dir: Path,
-) -> dict[Path, Outcome[Path, _Done]]:
+) -> dict[Path, Outcome[Path, ModuleDone]]:
     console = runtime.console
     live = console.is_tty and console.color and not runtime.environ.get("CI") and not options.single
     output = RunOutput(
@@ -237,7 +237,7 @@ def _execute(
         runtime, options, services.loader, selection, output, executor, outputs, options.out_dir or run_dir / "plans"
     )
 
-    def on_event(kind: str, path: Path, outcome: Outcome[Path, _Done] | None) -> None:
+    def on_event(kind: str, path: Path, outcome: Outcome[Path, ModuleDone] | None) -> None:
         if kind == "skip" and outcome is not None:
             output.status(selection.display(path), outcome.status.value)
 
@@ -275,19 +275,21 @@ def _report(
     services: RunServices,
     *,
     selection: Selection,
-    outcomes: Mapping[Path, Outcome[Path, _Done]],
+    ended: Ended,
     started: datetime,
     run_dir: Path,
 ) -> RunReport:
+    outcomes = ended.outcomes
     modules = [
-        _with_mode(_module_result(selection, path, outcome), selection.configs[path], services.credential_mode)
+        _with_mode(module_result(selection, path, outcome), selection.configs[path], services.credential_mode)
         for path, outcome in sorted(outcomes.items())
     ]
     for path in sorted(selection.read_only):
-        modules.append(_static(selection, path, "excluded", "dependency: outputs read, not run", role="read"))
+        modules.append(static_result(selection, path, "excluded", "dependency: outputs read, not run", role="read"))
     for path, reason in sorted(selection.excluded.items()):
-        modules.append(_static(selection, path, "excluded", reason))
+        modules.append(static_result(selection, path, "excluded", reason))
     interrupted = services.cancel.is_set()
+    signame = signal.Signals(ended.signum).name if ended.signum is not None else None
     report = RunReport(
         command=options.command.name,
         args=list(options.command.args),
@@ -296,9 +298,14 @@ def _report(
         started_at=started,
         finished_at=runtime.clock.now(),
         exit_code=aggregate_exit_code(
-            modules, detailed_exitcode=options.command.detailed_exitcode, interrupted=interrupted
+            modules,
+            detailed_exitcode=options.command.detailed_exitcode,
+            interrupted=interrupted,
+            interrupt_code=128 + ended.signum if ended.signum is not None else EXIT_INTERRUPTED,
         ),
         interrupted=interrupted,
+        interrupted_by=signame if signame in {"SIGINT", "SIGTERM", "SIGHUP"} else None,
+        locks_left=locks_left(selection, options.command, ended),
         modules=modules,
         sts=StsStats(**services.sts_stats()) if services.sts_stats is not None else None,
     )
@@ -311,79 +318,6 @@ def _with_mode(result: ModuleResult, cfg: ModuleConfig, mode_of: Callable[[Modul
     if mode_of is None or result.status == "skipped":
         return result
     return result.model_copy(update={"credential_mode": mode_of(cfg)})
-
-
-def write_report(report: RunReport, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(report.model_dump_json(indent=2) + "\n")
-
-
-def _placed(selection: Selection, cfg: ModuleConfig | None) -> dict[str, str | None]:
-    """The report's iam_role/account_id: what the module really ran under, overrides included."""
-    role, account = selection.placement(cfg) if cfg is not None else (None, None)
-    return {"iam_role": role, "account_id": account}
-
-
-def _static(
-    selection: Selection, path: Path, status: Literal["excluded"], reason: str, role: Literal["run", "read"] = "run"
-) -> ModuleResult:
-    cfg = selection.configs.get(path)
-    return ModuleResult(
-        path=selection.display(path),
-        status=status,
-        reason=reason,
-        role=role,
-        **_placed(selection, cfg),
-    )
-
-
-def _module_result(selection: Selection, path: Path, outcome: Outcome[Path, _Done]) -> ModuleResult:
-    cfg = selection.configs[path]
-    base = ModuleResult(
-        path=selection.display(path),
-        status=outcome.status.value,
-        **_placed(selection, cfg),
-        bug=outcome.bug,
-    )
-    if outcome.status is Status.SKIPPED:
-        failed = outcome.skipped_because
-        cause = selection.display(failed) if failed is not None else "?"
-        related = selection.graph.transitive_dependencies([path]) | selection.graph.transitive_dependents([path])
-        reason = (
-            f"skipped: dependency {cause} failed" if failed in related else f"skipped: --fail-fast after {cause} failed"
-        )
-        return base.model_copy(update={"reason": reason, "skipped_because": cause})
-    done = outcome.value
-    if done is None:
-        reason = f"internal error in tgo: {outcome.error!r}" if outcome.error else "interrupted before start"
-        return base.model_copy(update={"reason": reason})
-    run = done.run
-    used_cfg = done.config or cfg
-    changes = None
-    if run.plan is not None:
-        p = run.plan
-        changes = PlanChanges(
-            add=p.add, change=p.change, destroy=p.destroy, has_changes=run.has_changes, addresses=list(p.addresses)
-        )
-    elif run.has_changes:
-        changes = PlanChanges(has_changes=True)
-    return base.model_copy(
-        update={
-            "reason": run.reason,
-            "started_at": done.started_at,
-            "finished_at": done.finished_at,
-            "duration_s": round(done.duration_s, 3),
-            "exit_code": run.exit_code,
-            "attempts": run.attempts,
-            "used_mock_outputs": done.used_mock_outputs,
-            "changes": changes,
-            **_placed(selection, used_cfg),
-            "working_dir": str(run.working_dir) if run.working_dir else None,
-            "plan_file": str(run.plan_file) if run.plan_file else None,
-            "log_file": done.log_file,
-            "stderr_tail": list(run.stderr_tail),
-        }
-    )
 
 
 def graph_text(loader: Loader, root: Path, fmt: str) -> str:

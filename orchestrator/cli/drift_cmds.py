@@ -16,7 +16,7 @@ from orchestrator.app.run import RunServices, default_parallelism
 from orchestrator.aws.roles import RoleOverrides
 from orchestrator.aws.supply import parse_mode
 from orchestrator.cli.auth_cmds import role_options
-from orchestrator.cli.run_cmds import make_loader
+from orchestrator.cli.run_cmds import make_loader, shutdown_timeout
 from orchestrator.errors import UsageError
 from orchestrator.runtime import Runtime
 
@@ -61,6 +61,13 @@ def register(group: click.Group) -> None:
         help="broker (default; also TGO_CREDENTIALS): terraform asks tgo through credential_process; "
         "env: AWS_* variables.",
     )
+    @click.option(
+        "--shutdown-timeout",
+        type=float,
+        default=60.0,
+        show_default=True,
+        help="After Ctrl-C/SIGTERM/SIGHUP, seconds terraform gets to release its locks before it is killed.",
+    )
     @role_options
     def drift_cmd(**flags: Any) -> int:
         """Plan every selected module and report drift (drift.json, drift.md, drift.junit.xml). Never applies."""
@@ -91,6 +98,7 @@ def options_from(flags: dict[str, Any], runtime: Runtime) -> DriftOptions:
         exit_zero=bool(flags.get("exit_zero")),
         output="stream" if flags.get("output_mode") == "stream" else "grouped",
         convention=AccountConvention.from_env(runtime.environ),
+        shutdown_timeout=shutdown_timeout(flags.get("shutdown_timeout")),
     )
 
 

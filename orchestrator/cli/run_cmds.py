@@ -62,6 +62,19 @@ def _int(value: str | None, name: str, default: int) -> int:
         raise UsageError(f"{name} expects a number, got {value!r}", attr=name) from None
 
 
+def shutdown_timeout(value: str | float | None) -> float:
+    """``--shutdown-timeout`` in seconds (default 60). Raises UsageError unless a number >= 0."""
+    if value is None:
+        return 60.0
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0:  # also refuses nan
+        raise UsageError(f"--shutdown-timeout expects seconds >= 0, got {value!r}", attr="--shutdown-timeout")
+    return seconds
+
+
 def working_dir_of(parsed: RunArgv, runtime: Runtime) -> Path:
     return (runtime.cwd / Path(parsed.one("--working-dir") or runtime.cwd)).resolve()
 
@@ -95,6 +108,7 @@ def options_from(parsed: RunArgv, runtime: Runtime, *, single: bool, known: Sequ
         single=single,
         include_external=parsed.flag("--include-external-dependencies"),
         report_file=path("--report-file"),
+        shutdown_timeout=shutdown_timeout(parsed.one("--shutdown-timeout")),
     )
 
 
@@ -230,7 +244,7 @@ def register(group: click.Group) -> None:
         tgo run-all <terraform command> [terraform args] [tgo flags]
         e.g. tgo run-all plan -detailed-exitcode --parallelism 4 --non-interactive
         Exit codes: 0 ok, 1 a module failed, 2 changes (plan -detailed-exitcode), 3 config error,
-        64 usage, 130 interrupted. Reference: docs/cli.md.
+        64 usage, 130 interrupted (143 SIGTERM, 129 SIGHUP). Reference: docs/cli.md.
         """
         return _run(args, single=False)
 

@@ -66,6 +66,24 @@ class ModuleResult(_Model):
     log_file: str | None = None
     stderr_tail: list[str] = Field(default_factory=list)
     bug: bool = Field(default=False, description="The failure was an internal error in tgo.")
+    forced_stop: bool = Field(
+        default=False,
+        description="tgo stopped terraform with SIGTERM/SIGKILL (shutdown timeout or a second signal).",
+    )
+
+
+class StateLock(_Model):
+    """A state lock a forcibly stopped terraform may have left, and how to release it."""
+
+    module: str
+    backend: str = Field(description="The backend type terraform used (s3, gcs, ...; 'unknown' if unreadable).")
+    lock_table: str | None = Field(default=None, description="The DynamoDB lock table (s3 backend).")
+    lock_key: str | None = Field(default=None, description="The lock's LockID in the lock table (s3 backend).")
+    lock_id: str | None = Field(default=None, description="The lock ID, when terraform printed it.")
+    working_dir: str
+    force_unlock: str = Field(description="The terraform force-unlock command (<LOCK_ID> when the ID is unknown).")
+    tgo_force_unlock: str = Field(description="The same through tgo, with the module's credentials.")
+    where_is_the_id: str | None = Field(default=None, description="Where to find the lock ID when it is unknown.")
 
 
 class RunReport(_Model):
@@ -78,6 +96,12 @@ class RunReport(_Model):
     finished_at: datetime
     exit_code: int
     interrupted: bool = False
+    interrupted_by: Literal["SIGINT", "SIGTERM", "SIGHUP"] | None = Field(
+        default=None, description="The signal that stopped the run (exit 130, 143, 129)."
+    )
+    locks_left: list[StateLock] = Field(
+        default_factory=list, description="State locks that terraform processes tgo had to kill may have left."
+    )
     modules: list[ModuleResult] = Field(default_factory=list)
     sts: StsStats | None = None
 
@@ -89,11 +113,14 @@ class RunReport(_Model):
         raise KeyError(path)
 
 
-def aggregate_exit_code(modules: list[ModuleResult], *, detailed_exitcode: bool, interrupted: bool) -> int:
-    """130 when interrupted; else 1 when any module failed or was skipped because of a failure;
-    else 2 with ``plan -detailed-exitcode`` when any module has changes; else 0."""
+def aggregate_exit_code(
+    modules: list[ModuleResult], *, detailed_exitcode: bool, interrupted: bool, interrupt_code: int = EXIT_INTERRUPTED
+) -> int:
+    """``interrupt_code`` (130; 143 for SIGTERM, 129 for SIGHUP) when interrupted; else 1 when any module
+    failed or was skipped because of a failure; else 2 with ``plan -detailed-exitcode`` when any module
+    has changes; else 0."""
     if interrupted or any(m.status == "interrupted" for m in modules):
-        return EXIT_INTERRUPTED
+        return interrupt_code
     if any(m.status in {"failed", "skipped"} for m in modules):
         return EXIT_FAILED
     if detailed_exitcode and any(m.changes is not None and m.changes.has_changes for m in modules):

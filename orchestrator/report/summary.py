@@ -71,7 +71,30 @@ def summary_lines(report: RunReport) -> list[str]:
     for m in report.modules:
         counts[m.status] += 1
     total = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    locks = lock_lines(report)
+    if locks:
+        lines += ["", *locks, ""]
     lines.append(f"tgo {report.command}: {total or 'no modules'}; exit {report.exit_code}")
+    return lines
+
+
+def lock_lines(report: RunReport) -> list[str]:
+    """Every state lock a killed terraform may have left, with the commands that release it."""
+    if not report.locks_left:
+        return []
+    lines = [f"STATE LOCKS POSSIBLY LEFT ({len(report.locks_left)}): terraform was killed before it could release them"]
+    for lock in report.locks_left:
+        where = [f"backend {lock.backend}"]
+        if lock.lock_table:
+            where.append(f"lock table {lock.lock_table}")
+        if lock.lock_key:
+            where.append(f"LockID {lock.lock_key}")
+        where.append(f"lock ID {lock.lock_id or 'not printed by terraform'}")
+        lines.append(f"  {lock.module}: {', '.join(where)}")
+        lines.append(f"    release: {printable(lock.force_unlock)}")
+        lines.append(f"    or:      {printable(lock.tgo_force_unlock)}")
+        if lock.where_is_the_id:
+            lines.append(f"    {lock.where_is_the_id}")
     return lines
 
 

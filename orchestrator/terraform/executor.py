@@ -24,7 +24,7 @@ from typing import Any, Literal
 from orchestrator.config.models import ModuleConfig
 from orchestrator.errors import TgoError
 from orchestrator.output import ModuleOutput
-from orchestrator.process import ProcessGroup, run_capture, run_streaming
+from orchestrator.process import ProcessGroup, run_capture, run_supervised
 from orchestrator.terraform import hooks
 from orchestrator.terraform.commands import (
     ExtraArgs,
@@ -36,6 +36,7 @@ from orchestrator.terraform.commands import (
 )
 from orchestrator.terraform.parsing import PlanSummary, parse_outputs, parse_plan
 from orchestrator.terraform.retry import ignored_because, retry_delay, retry_rules
+from orchestrator.terraform.state_lock import lock_id_in, may_hold_lock
 from orchestrator.terraform.workdir import LOCK_FILE, WorkDir, prepare
 
 CredentialsEnv = Callable[[ModuleConfig], Mapping[str, str | None]]
@@ -74,6 +75,12 @@ class ModuleRun:
     plan: PlanSummary | None = None
     stderr_tail: tuple[str, ...] = ()
     has_changes: bool = False
+    forced_stop: bool = False
+    """tgo stopped terraform with SIGTERM/SIGKILL (shutdown timeout, second signal)."""
+    lock_maybe_left: bool = False
+    """Forced and terraform died of a signal before its teardown: its state lock may still be held."""
+    lock_id: str | None = None
+    """The state lock ID terraform printed (``Lock Info: ID:``), if it printed one."""
 
 
 @dataclass(frozen=True)
@@ -168,19 +175,24 @@ class ModuleExecutor:
         extra = extra_arguments(cfg, "init", lambda p: p.is_file())
         env = self.env_for(cfg, extra)  # one process
         out.note("terraform init (working directory not initialised or backend/source changed)")
-        code = run_streaming(
+        done = run_supervised(
             init_argv(tf, work.backend_config, extra, color=color),
             cwd=work.path,
             env=env,
             on_line=out.line,
             group=self.group,
         )
+        code = done.code
         if code == 0:
             _initialised(work, out)
             return None
         status: RunStatus = "interrupted" if self._stopped() else "failed"
         tail = tuple(out.stderr_tail())
-        return ModuleRun(status, code, 1, f"terraform init exited with {code}", work.path, stderr_tail=tail)
+        reason = f"terraform init exited with {code}"
+        left = may_hold_lock(code, done.forced)
+        return ModuleRun(
+            status, code, 1, reason, work.path, stderr_tail=tail, forced_stop=done.forced, lock_maybe_left=left
+        )
 
     def _attempts(
         self,
@@ -202,9 +214,10 @@ class ModuleExecutor:
                 lines.append(line)
                 out.line(stream, line)
 
-            code = run_streaming(
+            done = run_supervised(
                 argv, cwd=work.path, env=env(), on_line=on_line, group=self.group, interactive=req.interactive
             )
+            code = done.code
             ok = code == 0 or (code == 2 and req.command.detailed_exitcode)
             if ok:
                 # "No changes." means an empty plan: skip the extra `show -json` (it doubles the cost).
@@ -212,7 +225,17 @@ class ModuleExecutor:
                 return ModuleRun("succeeded", code, attempt, plan=PlanSummary() if empty else None)
             text = "\n".join(lines)
             if self._stopped():
-                return ModuleRun("interrupted", code, attempt, "interrupted", stderr_tail=tuple(out.stderr_tail()))
+                reason = "stopped by force (SIGTERM/SIGKILL)" if done.forced else "interrupted"
+                return ModuleRun(
+                    "interrupted",
+                    code,
+                    attempt,
+                    reason,
+                    stderr_tail=tuple(out.stderr_tail()),
+                    forced_stop=done.forced,
+                    lock_maybe_left=may_hold_lock(code, done.forced),
+                    lock_id=lock_id_in(lines),
+                )
             ignored = ignored_because(cfg, text)
             if ignored is not None:
                 out.note(ignored)

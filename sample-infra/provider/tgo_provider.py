@@ -1,4 +1,5 @@
-"""The sample provider ``tgo/tgo`` 0.1.0: one resource, ``tgo_s3_object``, for offline drift demos.
+"""The sample provider ``tgo/tgo`` 0.1.0: ``tgo_s3_object`` for offline drift demos, and ``tgo_sleep``
+(creating it takes ``seconds`` seconds) for tests that interrupt terraform mid-apply.
 
 ``tgo_s3_object`` writes ``content`` to ``s3://<bucket>/<key>`` on the S3 endpoint named by
 ``AWS_ENDPOINT_URL`` (the moto server), path-style, with the credentials terraform gave this process
@@ -15,9 +16,11 @@ every plugin process, and terraform starts 2-5 of them per command.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 import time
+from typing import Any
 
 from tf import schema, types
 from tf.iface import (
@@ -77,7 +80,7 @@ class TgoProvider(Provider):
         return []
 
     def get_resources(self) -> list[type[Resource]]:
-        return [S3Object]
+        return [S3Object, Sleep]
 
     def aws(self) -> AwsHttp:
         return AwsHttp(dict(os.environ), self.region, self._chain)
@@ -160,7 +163,68 @@ class S3Object(Resource):
             ctx.diagnostics.add_error(f"cannot delete s3://{current['bucket']}/{current['key']}", str(exc))
 
 
+class Sleep(Resource):
+    """``tgo_sleep``: creating it takes ``seconds`` seconds and touches nothing else. For tests that need
+    terraform itself busy mid-apply (holding its state lock), e.g. to interrupt it."""
+
+    def __init__(self, provider: TgoProvider) -> None:
+        self.provider = provider
+
+    @classmethod
+    def get_name(cls) -> str:
+        return "sleep"
+
+    @classmethod
+    def get_schema(cls) -> schema.Schema:
+        return schema.Schema(
+            version=0,
+            attributes=[
+                schema.Attribute("id", types.String(), computed=True),
+                schema.Attribute("seconds", types.Number(), required=True, requires_replace=True),
+            ],
+        )
+
+    def create(self, ctx: CreateContext, planned: State) -> State | None:
+        log(f"sleeping {planned['seconds']} s")
+        time.sleep(float(planned["seconds"]))
+        return {**planned, "id": f"slept-{planned['seconds']}"}
+
+    def read(self, ctx: ReadContext, current: State) -> State | None:
+        return current
+
+    def plan(self, ctx: PlanContext, current: State | None, planned: State) -> State | None:
+        return planned
+
+    def update(self, ctx: UpdateContext, current: State, planned: State) -> State | None:
+        return planned
+
+    def delete(self, ctx: DeleteContext, current: State) -> None:
+        return None
+
+
+def _keep_serving_after_stop() -> None:
+    """Make ``StopProvider`` what it is for Go providers: a request to wrap up, acknowledged while calls
+    in flight go on (terraform waits for them, state lock held). The ``tf`` runner shuts its server down
+    on it instead, which ends every interrupted apply at once. Only go-plugin's Shutdown stops it here."""
+    from tf import runner  # the runner's private interceptor is the only place this is decided
+
+    original = runner._ShutdownInterceptor.intercept_service
+
+    def intercept_service(self: Any, continuation: Any, details: Any) -> Any:
+        if details.method == "/tfplugin6.Provider/StopProvider":
+            return continuation(details)
+        return original(self, continuation, details)
+
+    runner._ShutdownInterceptor.intercept_service = intercept_service  # type: ignore[method-assign]
+
+
 def main() -> None:
+    # Like every Go provider (go-plugin's Serve eats interrupts): a Ctrl-C at the terminal reaches the
+    # whole process group, and it is terraform's to handle, not the plugin's.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _keep_serving_after_stop()
+    if os.environ.get("TGO_SAMPLE_PROVIDER_IGNORE_SIGTERM"):  # tests: a plugin that will not stop by itself
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     run_provider(TgoProvider(), sys.argv)
 
 
