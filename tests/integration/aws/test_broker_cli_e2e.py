@@ -53,16 +53,7 @@ def _broker_dirs(xdg: Path) -> list[Path]:
 
 @pytest.mark.parametrize(
     "sig",
-    [
-        signal.SIGINT,
-        pytest.param(
-            signal.SIGTERM,
-            marks=pytest.mark.xfail(
-                reason="needs tgo's SIGTERM handler (turns SIGTERM into the Ctrl-C path); cleanup is try/finally",
-                strict=False,
-            ),
-        ),
-    ],
+    [signal.SIGINT, signal.SIGTERM],
     ids=["sigint", "sigterm"],
 )
 def test_broker_directory_is_removed_when_tgo_is_interrupted(tmp_path: Path, moto: MotoServer, sig: int) -> None:
