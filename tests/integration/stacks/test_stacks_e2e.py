@@ -120,6 +120,31 @@ def test_run_all_apply_on_the_stack_repository(moto: MotoServer, tmp_path: Path)
     plan = run_tgo(env, repo.live, "run-all", "plan", "-detailed-exitcode", "--non-interactive", timeout=600)
     assert plan.returncode == 0, plan.stdout + plan.stderr
 
+    # stack run: the stacks' units only (here prod's two), generated first, in dependency order
+    (repo.live / "prod" / "extra").mkdir()
+    (repo.live / "prod" / "extra" / "terragrunt.hcl").write_text("# not a stack unit: stack run leaves it out\n")
+    stack_report = tmp_path / "stack-run.json"
+    ran = run_tgo(
+        env,
+        repo.live / "prod",
+        "stack",
+        "run",
+        "plan",
+        "--non-interactive",
+        "--report-file",
+        str(stack_report),
+        timeout=600,
+    )
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    statuses = {m["path"]: m["status"] for m in json.loads(stack_report.read_text())["modules"]}
+    assert statuses == {
+        ".terragrunt-stack/network": "succeeded",
+        ".terragrunt-stack/app": "succeeded",
+        "extra": "excluded",
+    }
+    (repo.live / "prod" / "extra" / "terragrunt.hcl").unlink()
+    (repo.live / "prod" / "extra").rmdir()
+
     shown = run_tgo(env, repo.live, "stack", "output", "--format", "json", timeout=300)
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout) == OUTPUTS
