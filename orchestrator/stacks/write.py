@@ -121,14 +121,18 @@ def _write_target(t: Target, previous: set[str], report: WriteReport) -> set[str
     written = copy_tree(t.source_dir, t.dir, rules, skip=lambda p: p == t.dir, unchanged=unchanged)
     report.written.extend(sorted(written))
     files = {p.relative_to(t.dir).as_posix() for p in written | unchanged}
+    if not files:  # an empty source: the target still exists (a file copied created it otherwise)
+        t.dir.mkdir(parents=True, exist_ok=True)
     if t.values_text is not None:
         values = t.dir / VALUES_FILE
-        if not values.is_file() or values.read_text() != t.values_text:
-            t.dir.mkdir(parents=True, exist_ok=True)
+        try:
+            same = values.read_text() == t.values_text
+        except FileNotFoundError:
+            same = False
+        if not same:
             values.write_text(t.values_text)
             report.written.append(values)
         files.add(VALUES_FILE)
-    t.dir.mkdir(parents=True, exist_ok=True)
     for rel in sorted(previous - files):
         stale = t.dir / rel
         if stale.is_file() or stale.is_symlink():
