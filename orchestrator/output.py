@@ -5,7 +5,8 @@ Contract (all methods thread-safe; one lock orders every write to the terminal):
   (unless ``prefix=False``, for a single module);
   lines are whole (process.run_streaming hands over whole lines) and never interleave mid-line.
 - ``grouped`` mode: a module's lines are printed as one block when the module finishes.
-- Every module's full output goes to ``<log_dir>/<module path with / as __>.log``, unprefixed.
+- Every module's full output goes to ``<log_dir>/<module path with / as __>.log``, unprefixed, as
+  far as it can be written: a log failure is one warning with the path, never a module failure.
 - ``live`` (a TTY with colour, not CI): a status line (queued / waiting / running / succeeded / failed
   / ... counts, the running modules with their own elapsed time, the run's elapsed time) is redrawn under
   the output; otherwise status changes are plain ``[tgo]`` lines (``queued`` and ``waiting`` unprinted).
@@ -15,6 +16,7 @@ Nothing here knows terraform; secrets never reach it because argv and env are ne
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import Counter, deque
 from collections.abc import Callable
@@ -58,7 +60,8 @@ class RunOutput:
         self._status_shown = False
 
     def module(self, display: str) -> ModuleOutput:
-        self.log_dir.mkdir(parents=True, exist_ok=True)
+        """The output of one module. Never raises: a log that cannot be written (full disk, read-only
+        run directory) is a warning naming its path, and the output still reaches the console."""
         return ModuleOutput(self, display, self.log_dir / log_name(display))
 
     def emit(self, lines: list[str], *, own: bool = False) -> None:
@@ -115,31 +118,62 @@ class RunOutput:
 
 
 class ModuleOutput:
-    """One module's output: prefixed to the terminal (or grouped), full to its log file."""
+    """One module's output: prefixed to the terminal (or grouped), full to its log file.
+
+    The log is best effort: when it cannot be opened or written (``OSError``: no space, read-only, ...)
+    one warning names the path and the reason, logging stops, and every line still goes to the console.
+    A module's result never depends on its log."""
 
     def __init__(self, run: RunOutput, display: str, log_file: Path) -> None:
         self.run = run
         self.display = display
         self.log_file = log_file
         self._lock = threading.Lock()
-        self._log: IO[str] = log_file.open("a", encoding="utf-8")
+        self._log: IO[str] | None = None
+        self.log_failed: str | None = None
+        """Why the log could not be written (None while it works)."""
         self._block: list[str] = []
         self._stderr_tail: deque[str] = deque(maxlen=TAIL_LINES)
         self._closed = False
+        try:
+            log_file.parent.mkdir(parents=True, exist_ok=True)
+            self._log = log_file.open("a", encoding="utf-8")
+        except OSError as err:
+            self._warn(self._log_failed(err))
+
+    def _log_failed(self, err: OSError) -> str:
+        """Stop logging (under ``_lock`` or before any other thread sees this object); the warning."""
+        log, self._log = self._log, None
+        if log is not None:
+            with contextlib.suppress(OSError):
+                log.close()
+        self.log_failed = err.strerror or str(err)
+        return f"[tgo] warning: cannot write the log {self.log_file}: {self.log_failed}; output goes on to the console"
+
+    def _warn(self, warning: str) -> None:
+        self.run.emit([f"[{self.display}] {warning}" if self.run.prefix else warning], own=True)
 
     def line(self, stream: str, text: str) -> None:
         """One whole line of a child's ``stdout`` or ``stderr``."""
+        warning = None
         with self._lock:
             if self._closed:
                 return
-            self._log.write(text + "\n")
+            if self._log is not None:
+                try:
+                    self._log.write(text + "\n")
+                except OSError as err:
+                    warning = self._log_failed(err)
             if stream == "stderr" and text.strip():
                 self._stderr_tail.append(text)
             prefixed = f"[{self.display}] {text}" if self.run.prefix else text
             if self.run.mode == "grouped":
                 self._block.append(prefixed)
-                return
-        self.run.emit([prefixed], own=stream == "tgo")
+                prefixed = ""
+        if warning is not None:
+            self._warn(warning)
+        if prefixed:
+            self.run.emit([prefixed], own=stream == "tgo")
 
     def note(self, text: str) -> None:
         """A line of tgo's own about this module (logged and shown like output)."""
@@ -154,6 +188,13 @@ class ModuleOutput:
             if self._closed:
                 return
             self._closed = True
-            self._log.close()
+            warning = None
+            if self._log is not None:
+                try:
+                    self._log.close()  # a full disk shows here: the last buffered lines do not fit
+                except OSError as err:
+                    warning = self._log_failed(err)
             block, self._block = self._block, []
+        if warning is not None:
+            self._warn(warning)
         self.run.emit(block)

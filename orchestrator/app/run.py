@@ -28,11 +28,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from orchestrator.app.run_report import Ended, ModuleDone, locks_left, module_result, static_result, write_report
+from orchestrator.app.run_report import Ended, ModuleDone, locks_left, module_result, save_report, static_result
 from orchestrator.app.run_select import Loader, Placement, Selection, config_placement, select
 from orchestrator.config.models import ModuleConfig
 from orchestrator.errors import EXIT_INTERRUPTED, TgoError, UsageError
-from orchestrator.output import OutputMode, RunOutput
+from orchestrator.output import ModuleOutput, OutputMode, RunOutput
 from orchestrator.printable import printable
 from orchestrator.process import ProcessGroup, forward_interrupts
 from orchestrator.report.run_model import ModuleResult, RunReport, StsStats, aggregate_exit_code
@@ -198,9 +198,14 @@ class _ModuleRunner:
         finally:
             out.close()
         used_mocks = bool(cfg and cfg.used_mock_outputs)
-        done = ModuleDone(result, started, clock.now(), clock.monotonic() - t0, used_mocks, str(out.log_file), cfg)
+        done = ModuleDone(result, started, clock.now(), clock.monotonic() - t0, used_mocks, _log_path(out), cfg)
         self.output.status(display, result.status, f"{done.duration_s:.1f}s")
         return done
+
+
+def _log_path(out: ModuleOutput) -> str | None:
+    """The module's log for the report: None when nothing of it could be written."""
+    return str(out.log_file) if out.log_failed is None or out.log_file.is_file() else None
 
 
 def _execute(
@@ -310,7 +315,7 @@ def _report(
         sts=StsStats(**services.sts_stats()) if services.sts_stats is not None else None,
     )
     if options.report_file is not None:
-        write_report(report, options.report_file)
+        save_report(report, options.report_file, run_dir, runtime.console.error)
     return report
 
 

@@ -6,7 +6,7 @@ small files :func:`~orchestrator.terraform.state_lock.left_lock` reads."""
 from __future__ import annotations
 
 import shlex
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -71,6 +71,29 @@ def locks_left(selection: Selection, command: TfCommand, ended: Ended) -> list[S
             )
         )
     return found
+
+
+def save_report(report: RunReport, path: Path, fallback_dir: Path, say: Callable[[str], None]) -> Path | None:
+    """Write ``report`` to ``path``; when that fails (``OSError``: read-only, full disk, a directory in
+    the way), to ``fallback_dir/report.json``, and when that fails too, print it to ``say`` (stderr).
+    Each fallback is announced with the reason. Returns where it was written (None: printed). Never
+    raises: a report that cannot be written must not turn a finished run into a crash."""
+    try:
+        write_report(report, path)
+        return path
+    except OSError as err:
+        problem = f"cannot write the report to {path}: {err.strerror or err}"
+    fallback = fallback_dir / "report.json"
+    if fallback != path:
+        try:
+            write_report(report, fallback)
+            say(f"[tgo] warning: {problem}; wrote it to {fallback}")
+            return fallback
+        except OSError as err:
+            problem += f"; nor to {fallback}: {err.strerror or err}"
+    say(f"[tgo] warning: {problem}; here it is:")
+    say(report.model_dump_json(indent=2))
+    return None
 
 
 def write_report(report: RunReport, path: Path) -> None:
