@@ -27,6 +27,7 @@ from orchestrator.config.blocks import Positions
 from orchestrator.config.fscache import FsCache
 from orchestrator.config.merge import deep_merge_values, merge_named
 from orchestrator.config.outputs import resolve_outputs
+from orchestrator.config.render import WRITTEN
 from orchestrator.errors import ConfigError, Pos, relpath
 from orchestrator.hcl.values import Value
 
@@ -84,6 +85,7 @@ class DependencyResolver:
                 hint='set config_path = "../<module>"',
             )
         target = self.module_path(dep["config_path"], key)
+        dep[WRITTEN] = dep["config_path"]
         dep["config_path"] = str(target)
         outputs, used = resolve_outputs(
             dep,

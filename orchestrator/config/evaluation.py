@@ -156,6 +156,8 @@ class FileEvaluation:
         raw = dict(ev.raw)
         if resolved:
             raw["dependency"] = resolved
+        if feature:
+            raw["feature"] = {name: flag["value"] for name, flag in feature.items()}
         return Evaluated(raw, ev.positions, resolver.used_mocks, ev.reads_outputs or bool(resolved))
 
     @staticmethod

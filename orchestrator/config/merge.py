@@ -82,7 +82,11 @@ def _merge_exclude(parent: Raw, child: Raw) -> Raw:
 
 def _merge_dependencies(parent: Raw, child: Raw) -> Raw:
     paths = [*parent.get("paths", []), *child.get("paths", [])]
-    return {**parent, **child, "paths": list(dict.fromkeys(paths))}
+    out = {**parent, **child, "paths": list(dict.fromkeys(paths))}
+    written = "__written"  # the paths as written, kept for render (see render.WRITTEN)
+    if written in parent or written in child:
+        out[written] = list(dict.fromkeys([*parent.get(written, []), *child.get(written, [])]))
+    return out
 
 
 def _deep_dict(parent: Raw, child: Raw) -> Raw:

@@ -27,7 +27,7 @@ from typing import Any
 from orchestrator.config.context import FileContext
 from orchestrator.config.evaluation import Evaluated, FileEvaluation, Head
 from orchestrator.config.models import ModuleConfig
-from orchestrator.config.render import render_form
+from orchestrator.config.render import render_json
 from orchestrator.config.services import LoaderServices
 from orchestrator.config.tgfunctions import TerragruntFunctions
 from orchestrator.config.validate import to_model
@@ -120,7 +120,7 @@ class ModuleLoad:
             used_mocks=ev.used_mocks,
             display=self.services.display(path),
         )
-        return config, render_form(ev.raw)
+        return config, render_json(ev.raw, used_mocks=ev.used_mocks)
 
     # Session -------------------------------------------------------------------------------------
     def body(self, path: Path) -> Body:

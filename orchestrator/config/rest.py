@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from orchestrator.config.blocks import IAM_ATTRIBUTES, BlockEvaluator
+from orchestrator.config.render import WRITTEN
 from orchestrator.errors import ConfigError, Pos
 from orchestrator.hcl.ast import Body
 from orchestrator.hcl.references import references
@@ -135,6 +136,7 @@ def _dependencies(body: Body, ev: BlockEvaluator, dependency_dir: DependencyDir,
     paths = ev.attributes(body, ("dependencies",))
     if isinstance(paths.get("paths"), list):
         where = ("dependencies", "paths")
+        paths[WRITTEN] = list(paths["paths"])
         paths["paths"] = [str(dependency_dir(p, where)) for p in paths["paths"]]
     return paths
 

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from orchestrator.config.blocks import Positions, PosKey
 from orchestrator.config.models import ModuleConfig
+from orchestrator.config.render import WRITTEN
 from orchestrator.config.scope import did_you_mean
 from orchestrator.errors import ConfigError, ConfigErrors, Pos, TgoError
 from orchestrator.hcl.values import UNKNOWN, contains_unknown
@@ -76,12 +77,15 @@ def model_input(raw: dict[str, Any], positions: Positions) -> dict[str, Any]:
         # A disabled dependency may leave config_path null (Terragrunt accepts it): it names no
         # module, so it has no place in the validated config (render still shows it).
         data["dependency"] = [
-            {k: v for k, v in d.items() if k != "outputs"}
+            {k: v for k, v in d.items() if k not in ("outputs", WRITTEN)}
             for d in data["dependency"]
             if not (d.get("enabled") is False and d.get("config_path") is None)
         ]
+    data.pop("feature", None)  # rendered, not validated: the flags' values are in what they set
     if "dependencies" in data:
         deps = data["dependencies"]
+        if isinstance(deps, dict):
+            deps = {k: v for k, v in deps.items() if k != WRITTEN}
         extra = [k for k in deps if k != "paths"] if isinstance(deps, dict) else []
         if extra:
             raise ConfigError(

@@ -59,7 +59,54 @@ def _provider(region: str) -> dict[str, Any]:
     return {
         "contents": f'provider "tgo" {{\n  region = "{region}"\n}}\n',
         "if_exists": "overwrite_terragrunt",
+        "if_disabled": "skip",
+        "comment_prefix": "# ",
+        "disable_signature": False,
+        "disable": False,
         "path": "provider.tf",
+    }
+
+
+# What Terragrunt's render-json always shows, with its values when the config leaves them unset.
+UNSET = {
+    "terraform_binary": "",
+    "terraform_version_constraint": "",
+    "terragrunt_version_constraint": "",
+    "download_dir": "",
+    "iam_assume_role_session_name": "",
+    "iam_web_identity_token": "",
+    "dependencies": None,
+    "iam_assume_role_duration": None,
+    "locals": None,
+    "feature": {},
+}
+
+
+def _terraform(source: str) -> dict[str, Any]:
+    return {
+        "source": source,
+        "include_in_copy": None,
+        "exclude_from_copy": None,
+        "copy_terraform_lock_file": None,
+        "extra_arguments": {},
+        "before_hook": {},
+        "after_hook": {},
+        "error_hook": {},
+    }
+
+
+def _dependency(name: str, config_path: str, mocks: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "config_path": config_path,  # as written in the config
+        "enabled": None,
+        "skip": None,
+        "mock_outputs": mocks,
+        "mock_outputs_allowed_terraform_commands": ["validate", "plan"],
+        "mock_outputs_merge_with_state": None,
+        "mock_outputs_merge_strategy_with_state": None,
+        "outputs": None,  # render fetches no output
+        "inputs": None,
     }
 
 
@@ -77,6 +124,9 @@ def _remote_state(account_id: str, key: str, endpoint: str = "") -> dict[str, An
             **BACKEND_FLAGS,
         },
         "generate": {"path": "backend.tf", "if_exists": "overwrite_terragrunt"},
+        "disable_init": False,
+        "disable_dependency_optimization": False,
+        "encryption": None,
     }
 
 
@@ -85,17 +135,12 @@ def test_prod_app_renders_exactly(
 ) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:5000")
     root = sample_copy
-    network = str(root / "prod/us-east-1/prod/network")
+    network = str(root / "prod/us-east-1/prod/app") + "/../network"
     mocks = {"vpc_id": "vpc-00000000mock", "subnet_ids": ["subnet-0000mock-a", "subnet-0000mock-b"]}
     assert _render(root, "prod/us-east-1/prod/app", capsys) == {
-        "dependency": {
-            "network": {
-                "config_path": network,
-                "mock_outputs": mocks,
-                "mock_outputs_allowed_terraform_commands": ["validate", "plan"],
-                "outputs": mocks,
-            }
-        },
+        **UNSET,
+        "dependency": {"network": _dependency("network", network, mocks)},
+        "tgo": {"used_mock_outputs": True, "dependency_outputs": {"network": mocks}},
         "generate": {"provider": _provider("us-east-1")},
         "iam_role": "arn:aws:iam::444444444444:role/tgo-deploy",
         "inputs": {
@@ -107,11 +152,10 @@ def test_prod_app_renders_exactly(
             "subnet_ids": ["subnet-0000mock-a", "subnet-0000mock-b"],
             "vpc_id": "vpc-00000000mock",
         },
-        "locals": {},
         "remote_state": _remote_state(
             "444444444444", "prod/us-east-1/prod/app/terraform.tfstate", "http://127.0.0.1:5000"
         ),
-        "terraform": {"source": f"{root}/_envcommon/../modules//app"},
+        "terraform": _terraform(f"{root}/_envcommon/../modules//app"),
     }
 
 
@@ -120,15 +164,11 @@ def test_stage_dns_renders_exactly(
 ) -> None:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     root = sample_copy
+    mocks = {"endpoint": "https://app.mock.invalid"}
     assert _render(root, "stage/us-east-1/stage/dns", capsys) == {
-        "dependency": {
-            "app": {
-                "config_path": str(root / "stage/us-east-1/stage/app"),
-                "mock_outputs": {"endpoint": "https://app.mock.invalid"},
-                "mock_outputs_allowed_terraform_commands": ["validate", "plan"],
-                "outputs": {"endpoint": "https://app.mock.invalid"},
-            }
-        },
+        **UNSET,
+        "dependency": {"app": _dependency("app", "../app", mocks)},
+        "tgo": {"used_mock_outputs": True, "dependency_outputs": {"app": mocks}},
         "generate": {"provider": _provider("us-east-1")},
         "iam_role": "arn:aws:iam::333333333333:role/tgo-deploy",
         "inputs": {
@@ -139,9 +179,8 @@ def test_stage_dns_renders_exactly(
             "name": "dns",
             "region": "us-east-1",
         },
-        "locals": {},
         "remote_state": _remote_state("333333333333", "stage/us-east-1/stage/dns/terraform.tfstate"),
-        "terraform": {"source": f"{root}/modules//dns"},
+        "terraform": _terraform(f"{root}/modules//dns"),
     }
 
 
@@ -166,12 +205,11 @@ def test_render_all_covers_every_module_with_its_account_and_key(
         assert rendered["terraform"]["source"].endswith(f"modules//{name}")
     assert data["security/us-east-1/security/log-archive"]["prevent_destroy"] is True
     assert set(data["dev/us-east-1/dev/database"]["dependency"]) == {"network"}
+    # Paths as written in the config, as Terragrunt renders them.
     assert data["dev/us-east-1/dev/iam-baseline"]["dependency"]["log_archive"]["config_path"] == str(
         SAMPLE / "security/us-east-1/security/log-archive"
     )
-    assert data["security/us-east-1/security/iam-baseline"]["dependencies"]["paths"] == [
-        str(SAMPLE / "security/us-east-1/security/log-archive")
-    ]
+    assert data["security/us-east-1/security/iam-baseline"]["dependencies"]["paths"] == ["../log-archive"]
     assert list((tmp_path / "cache").rglob("*.json")), "the parse cache was written to TGO_CACHE_DIR"
 
 

@@ -143,7 +143,9 @@ def test_unknown_outputs_render_as_null_in_inputs(write_tree: WriteTree, loader:
     )
     cfg, rendered = loader.evaluate_module(root / "m")
     assert cfg.inputs["id"] is UNKNOWN
-    assert rendered["dependency"]["vpc"]["outputs"] is UNKNOWN
+    # Render fetches no output: Terragrunt's outputs is null; tgo's own view is under "tgo".
+    assert rendered["dependency"]["vpc"]["outputs"] is None
+    assert rendered["tgo"]["dependency_outputs"]["vpc"] is UNKNOWN
     assert cfg.used_mock_outputs is False
 
 
