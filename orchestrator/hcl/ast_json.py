@@ -9,6 +9,7 @@ builds dataclasses (no eval, no pickle) and raises ValueError on anything malfor
 from __future__ import annotations
 
 from collections.abc import Callable
+from fractions import Fraction
 from typing import Any
 
 from orchestrator.errors import Pos
@@ -35,6 +36,7 @@ from orchestrator.hcl.ast import (
     Unary,
     Var,
 )
+from orchestrator.hcl.numbers import from_float, make
 
 __all__ = ["decode_body", "encode_body", "expr_to_json"]
 
@@ -56,6 +58,8 @@ def expr_to_json(e: Expr) -> list[object]:
     """The JSON form of one expression (see module docstring)."""
     p = e.pos
     match e:
+        case Literal(value) if type(value) is Fraction:
+            return ["N", p.line, p.col, str(value)]  # "num/den": exact, JSON has no such number
         case Literal(value):
             return ["L", p.line, p.col, value]
         case Template():
@@ -109,6 +113,7 @@ class _Decoder:
         self.file = file
         self.table: dict[str, Callable[[list[Any], Pos], Expr]] = {
             "L": self._literal,
+            "N": self._number,
             "T": self._template_node,
             "V": lambda n, p: Var(_s(n[3]), p),
             "A": lambda n, p: GetAttr(self.expr(n[3]), _s(n[4]), p),
@@ -146,7 +151,15 @@ class _Decoder:
     def _literal(self, n: list[Any], p: Pos) -> Expr:
         if len(n) != 4 or type(n[3]) not in _SCALARS:
             raise ValueError("bad literal")
-        return Literal(n[3], p)
+        value = n[3]
+        if type(value) is float:  # written before numbers were exact
+            value = from_float(value)
+        return Literal(value, p)
+
+    def _number(self, n: list[Any], p: Pos) -> Expr:
+        if len(n) != 4 or type(n[3]) is not str:
+            raise ValueError("bad number")
+        return Literal(make(Fraction(n[3])), p)
 
     def _template_node(self, n: list[Any], p: Pos) -> Expr:
         return Template(tuple(self.expr(i) for i in _l(n[3])), p)

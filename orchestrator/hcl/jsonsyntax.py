@@ -117,9 +117,7 @@ class JsonConverter:
                 kpos = self.key_pos(k)
                 items.append((self.key(k, kpos), self.expr(v, kpos)))
             return ast.ObjectExpr(tuple(items), pos)
-        if isinstance(value, float) and value.is_integer():
-            return ast.Literal(int(value), pos)
-        return ast.Literal(value, pos)
+        return ast.Literal(value, pos)  # numbers arrive parsed by numbers.parse_number
 
     def key(self, key: str, pos: Pos) -> ast.Expr:
         if "${" in key:

@@ -1,16 +1,18 @@
-"""Arithmetic and comparison on numbers, with Terraform's rules (integral results stay int; the
-remainder takes the dividend's sign as in Go). Raises EvalError for division by zero."""
+"""Arithmetic and comparison on numbers, with Terraform's rules: exact on whole numbers, 512-bit
+binary floats otherwise (:mod:`orchestrator.hcl.numbers`; ``0.1 + 0.2`` is ``0.3``); the remainder
+takes the dividend's sign as in Go. Raises EvalError for division by zero."""
 
 from __future__ import annotations
 
 from orchestrator.errors import EvalError, Pos
 from orchestrator.hcl.functions.coerce import normalize_number
+from orchestrator.hcl.numbers import Number, quotient
 from orchestrator.hcl.values import Value
 
 __all__ = ["arith"]
 
 
-def arith(op: str, a: int | float, b: int | float, pos: Pos) -> Value:
+def arith(op: str, a: Number, b: Number, pos: Pos) -> Value:
     if op == "+":
         return normalize_number(a + b)
     if op == "-":
@@ -22,10 +24,10 @@ def arith(op: str, a: int | float, b: int | float, pos: Pos) -> Value:
     if op == "/":
         if type(a) is int and type(b) is int and a % b == 0:
             return a // b
-        return normalize_number(a / b)
+        return quotient(a, b)
     if op == "%":
         # Terraform's remainder takes the sign of the dividend (Go), unlike Python's %.
-        rem = abs(a) % abs(b)
+        rem: Number = abs(a) % abs(b)  # type: ignore[operator]  # int | Fraction support % exactly
         return normalize_number(-rem if a < 0 else rem)
     if op == "<":
         return a < b

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
+from fractions import Fraction
 from typing import Any
 
 from hcl2.parser import parser as _hcl2_parser
@@ -30,6 +31,7 @@ from orchestrator.errors import HclSyntaxError, Pos
 from orchestrator.hcl import ast
 from orchestrator.hcl.bounds import MAX_SOURCE_BYTES
 from orchestrator.hcl.jsonsyntax import DEFAULT_JSON_BLOCK_TYPES, JsonConverter
+from orchestrator.hcl.numbers import parse_number
 from orchestrator.hcl.syntax_messages import describe_expected, end_pos, unexpected_token
 from orchestrator.hcl.syntax_scan import unclosed
 from orchestrator.hcl.template import FlatPart, assemble, blank_strip_markers, heredoc_body, scan_template, unescape
@@ -167,7 +169,7 @@ class _Converter:
     def unary_op(self, tree: Any) -> ast.Expr:
         op_tok, operand = tree.children
         inner = self.expr(operand)
-        if op_tok == "-" and isinstance(inner, ast.Literal) and type(inner.value) in (int, float):
+        if op_tok == "-" and isinstance(inner, ast.Literal) and type(inner.value) in (int, Fraction):
             return ast.Literal(-inner.value, self.tpos(tree))
         return ast.Unary(str(op_tok), inner, self.tpos(tree))
 
@@ -175,9 +177,7 @@ class _Converter:
         return ast.Literal(int(tree.children[0]), self.tpos(tree))
 
     def float_lit(self, tree: Any) -> ast.Expr:
-        value = float(tree.children[0])
-        num: int | float = int(value) if value.is_integer() else value
-        return ast.Literal(num, self.tpos(tree))
+        return ast.Literal(parse_number(str(tree.children[0])), self.tpos(tree))
 
     def literal_value(self, tree: Any) -> ast.Expr:
         tok = tree.children[0]
@@ -483,7 +483,7 @@ def parse_json_text(text: str, filename: str, block_types: Mapping[str, int] = D
     """
     _check_source_size(text, filename)
     try:
-        obj = json.loads(text)
+        obj = json.loads(text, parse_float=parse_number)
     except json.JSONDecodeError as exc:
         raise HclSyntaxError(f"invalid JSON: {exc.msg}", pos=Pos(filename, exc.lineno, exc.colno)) from None
     except RecursionError:

@@ -1,7 +1,9 @@
 """The value model shared by the evaluator, the functions and the config loader.
 
-A value is one of: ``None`` (null), ``bool``, ``int`` / ``float`` (number; integral results stay
-``int``), ``str``, ``list`` (tuple/list), ``dict[str, Value]`` (object/map), or :data:`UNKNOWN`.
+A value is one of: ``None`` (null), ``bool``, ``int`` / ``fractions.Fraction`` (number: whole
+numbers are ints, others 512-bit binary fractions, see :mod:`orchestrator.hcl.numbers`; a ``float``
+is accepted as its shortest decimal), ``str``, ``list`` (tuple/list), ``dict[str, Value]``
+(object/map), or :data:`UNKNOWN`.
 
 :data:`UNKNOWN` stands for a value that is not known yet (a dependency output during ``plan`` with
 no state and no mock). Operations on an unknown produce an unknown; it renders as ``null`` in JSON
@@ -11,6 +13,7 @@ and never reaches terraform as a real value. The evaluator also accepts any
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any, Final, TypeAlias
 
 
@@ -35,7 +38,7 @@ class Unknown:
 UNKNOWN: Final = Unknown()
 
 Value: TypeAlias = Any
-"""None | bool | int | float | str | list[Value] | dict[str, Value] | Unknown (see module doc)."""
+"""None | bool | int | Fraction | str | list[Value] | dict[str, Value] | Unknown (see module doc)."""
 
 
 def is_unknown(value: object) -> bool:
@@ -54,9 +57,12 @@ def contains_unknown(value: object) -> bool:
 
 
 def to_jsonable(value: Value) -> Any:
-    """A plain JSON-compatible copy: unknowns become ``None``; mappings become dicts."""
+    """A plain JSON-compatible copy: unknowns become ``None``; mappings become dicts; a non-whole
+    number becomes the nearest float (JSON readers take numbers as float64)."""
     if value is UNKNOWN:
         return None
+    if type(value) is Fraction:
+        return float(value)
     if isinstance(value, dict) or hasattr(value, "items"):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

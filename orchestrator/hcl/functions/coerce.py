@@ -7,13 +7,14 @@ loader) count as objects; :func:`as_dict` materialises them only when the whole 
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
-from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from orchestrator.errors import EvalError
+from orchestrator.hcl import numbers
+from orchestrator.hcl.numbers import Number
 from orchestrator.hcl.values import UNKNOWN, Value
 
 __all__ = [
@@ -39,7 +40,7 @@ def is_mapping(value: object) -> bool:
 
 def is_number(value: object) -> bool:
     t = type(value)
-    return t is int or t is float
+    return t is int or t is Fraction or t is float
 
 
 def type_name(value: object) -> str:
@@ -51,7 +52,7 @@ def type_name(value: object) -> str:
         return "string"
     if t is bool:
         return "bool"
-    if t is int or t is float:
+    if t is int or t is Fraction or t is float:
         return "number"
     if t is list or t is tuple:
         return "list"
@@ -75,32 +76,35 @@ def describe(value: object) -> str:
     return name
 
 
-def normalize_number(value: float | int) -> int | float:
-    """Integral floats become ints, so 4/2 is 2 and renders as "2"."""
-    if type(value) is float and value.is_integer():
-        return int(value)
-    return value
+def normalize_number(value: int | Fraction | float) -> Number:
+    """A result as a language number (:mod:`orchestrator.hcl.numbers`): whole numbers are ints, so
+    4/2 is 2 and renders as "2"; others are rounded to 512 bits as Terraform's are."""
+    if type(value) is int:
+        return value
+    try:
+        return numbers.make(value)
+    except ValueError as exc:
+        raise EvalError(str(exc)) from None
 
 
 def format_number(value: Any) -> str:
+    """Terraform's spelling of a number (cty's ``Text('f', -1)``: ``0.3``, ``1500``, never ``1e3``)."""
     if type(value) is int:
         return str(value)
-    if not math.isfinite(value):
-        raise EvalError(f"number {value} cannot be represented")
-    if value.is_integer():
-        return str(int(value))
-    text = repr(value)
-    if "e" in text:
-        text = format(Decimal(text), "f")
-    return text
+    try:
+        return numbers.format_number(value)
+    except ValueError as exc:
+        raise EvalError(str(exc)) from None
 
 
-def to_number(value: Value) -> int | float:
+def to_number(value: Value) -> Number:
     t = type(value)
-    if t is int or t is float:
+    if t is int or t is Fraction:
         return value  # type: ignore[no-any-return]
+    if t is float:
+        return normalize_number(value)
     if t is str and _NUMBER_RE.fullmatch(value):
-        return normalize_number(float(value)) if any(c in value for c in ".eE") else int(value)
+        return numbers.parse_number(value)
     raise EvalError(f"cannot convert {describe(value)} to a number")
 
 
@@ -110,7 +114,7 @@ def to_string(value: Value) -> str:
         return value  # type: ignore[no-any-return]
     if t is bool:
         return "true" if value else "false"
-    if t is int or t is float:
+    if t is int or t is Fraction or t is float:
         return format_number(value)
     raise EvalError(f"cannot convert {describe(value)} to a string")
 

@@ -29,6 +29,7 @@ from orchestrator.hcl.functions.registry import (
     want_str,
 )
 from orchestrator.hcl.functions.unify import unify
+from orchestrator.hcl.numbers import Number
 from orchestrator.hcl.text import grapheme_count
 from orchestrator.hcl.values import UNKNOWN, Value
 
@@ -178,9 +179,9 @@ def fn_range(*args: Value) -> Value:
     to end (down when end < start), three take an explicit step whose sign must agree with the
     direction; at most 1024 values."""
     nums = [want_num("range", i, a) for i, a in enumerate(args, start=1)]
-    start: int | float
-    limit: int | float
-    step: int | float
+    start: Number
+    limit: Number
+    step: Number
     if len(nums) == 1:
         start, limit, step = 0, nums[0], (-1 if nums[0] < 0 else 1)
     elif len(nums) == 2:
@@ -256,7 +257,7 @@ def fn_sum(lst: Value) -> Value:
     items = want_list("sum", 1, lst)
     if not items:
         raise EvalError("sum() cannot sum an empty list")
-    total: int | float = 0
+    total: Number = 0
     for item in items:
         total += want_num("sum", 1, item)
     return normalize_number(total)

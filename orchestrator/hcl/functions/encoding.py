@@ -20,6 +20,7 @@ import struct
 import urllib.parse
 import zlib
 from collections.abc import Mapping
+from fractions import Fraction
 from typing import Any
 
 import yaml
@@ -27,6 +28,7 @@ import yaml
 from orchestrator.errors import EvalError
 from orchestrator.hcl.functions.coerce import format_number, is_mapping, normalize_number
 from orchestrator.hcl.functions.registry import Builtin, table, want_str
+from orchestrator.hcl.numbers import parse_number
 from orchestrator.hcl.text import nfc
 from orchestrator.hcl.values import UNKNOWN, Value
 
@@ -47,10 +49,10 @@ def _json_string(text: str) -> str:
     return out
 
 
-def _json_number(value: int | float) -> str:
+def _json_number(value: Any) -> str:
     if isinstance(value, float) and not math.isfinite(value):
         raise EvalError(f"jsonencode() cannot encode the number {value}")
-    return format_number(value)
+    return format_number(value)  # exact: 0.1 + 0.2 encodes as 0.3, as cty's big floats do
 
 
 def _json(value: Value, out: list[str]) -> None:
@@ -61,7 +63,7 @@ def _json(value: Value, out: list[str]) -> None:
         out.append("null")
     elif t is bool:
         out.append("true" if value else "false")
-    elif t is int or t is float:
+    elif t is int or t is Fraction or t is float:
         out.append(_json_number(value))
     elif isinstance(value, list | tuple):
         out.append("[")
@@ -118,7 +120,7 @@ def _normalize(value: Any) -> Value:
 def fn_jsondecode(text: Value) -> Value:
     source = want_str("jsondecode", 1, text)
     try:
-        return _normalize(json.loads(source, parse_constant=_reject_constant))
+        return _normalize(json.loads(source, parse_constant=_reject_constant, parse_float=parse_number))
     except (ValueError, RecursionError) as exc:
         raise EvalError(f"jsondecode(): invalid JSON: {exc}", hint="check the string passed to jsondecode()") from None
 
@@ -134,7 +136,7 @@ def _yaml_scalar(value: Value) -> str | None:
         return "null"
     if t is bool:
         return "true" if value else "false"
-    if t is int or t is float:
+    if t is int or t is Fraction or t is float:
         return _json_number(value)
     if t is str:
         return None if "\n" in value and value.strip("\n") and not value.startswith(" ") else _json_string(value)
@@ -199,7 +201,7 @@ def fn_yamlencode(value: Value) -> Value:
         inline = _yaml_scalar(value)
         if inline is not None:
             # A bare plain scalar ends its document explicitly, as go-cty-yaml (Terraform) emits it.
-            plain = value is None or type(value) in (bool, int, float)
+            plain = value is None or type(value) in (bool, int, Fraction, float)
             return inline + ("\n...\n" if plain else "\n")
         if type(value) is str:
             header, lines = _literal(value, 2)
@@ -231,7 +233,7 @@ def _yaml_key(key: Any) -> str:
         return "true" if key else "false"
     if key is None:
         return "null"
-    if isinstance(key, int | float):
+    if isinstance(key, int | float | Fraction):
         return format_number(key)
     if isinstance(key, str):
         return key

@@ -12,10 +12,12 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from orchestrator.errors import EvalError
-from orchestrator.hcl.functions.coerce import is_mapping, to_bool, to_number, to_string, type_name
+from orchestrator.hcl.functions.coerce import format_number, is_mapping, to_bool, to_number, to_string, type_name
+from orchestrator.hcl.numbers import Number
 
 __all__ = ["Builtin", "arg_error", "table", "want_bool", "want_int", "want_list", "want_num", "want_obj", "want_str"]
 
@@ -76,12 +78,12 @@ def want_str(fname: str, index: int, value: object) -> str:
     t = type(value)
     if t is str:
         return value  # type: ignore[return-value]
-    if t in (int, float, bool):
+    if t in (int, Fraction, float, bool):
         return to_string(value)
     raise arg_error(fname, index, "a string", value)
 
 
-def want_num(fname: str, index: int, value: object) -> int | float:
+def want_num(fname: str, index: int, value: object) -> Number:
     try:
         return to_number(value)
     except EvalError:
@@ -91,7 +93,7 @@ def want_num(fname: str, index: int, value: object) -> int | float:
 def want_int(fname: str, index: int, value: object) -> int:
     number = want_num(fname, index, value)
     if type(number) is not int:
-        raise EvalError(f"{fname}() argument {index} must be a whole number, got {number}")
+        raise EvalError(f"{fname}() argument {index} must be a whole number, got {format_number(number)}")
     return number
 
 

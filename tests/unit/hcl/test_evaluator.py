@@ -4,6 +4,7 @@ unknowns, try/can, function dispatch; errors carry positions and say what to do.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -34,12 +35,13 @@ VARS = {
     [
         ("1 + 2 * 3", 7),
         ("(1 + 2) * 3", 9),
-        ("5 / 2", 2.5),
+        ("5 / 2", Fraction(5, 2)),
         ("4 / 2", 2),
         ("7 % 3", 1),
         ("-7 % 3", -1),
         ("2.5 * 2", 5),
-        ("0.1 + 0.2 > 0.3", True),
+        ("0.1 + 0.2 > 0.3", False),  # 512-bit big floats, as Terraform: 0.1 + 0.2 is 0.3
+        ("0.1 + 0.2 == 0.3", True),
         ('"1" + 1', 2),
         ('"2.5" * 2', 5),
         ('"true" == true', False),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +103,7 @@ EXPRESSIONS = st.recursive(LEAVES, _extend, max_leaves=12)
 
 
 def _is_value(value: Any) -> bool:
-    if value is None or value is UNKNOWN or type(value) in (bool, int, str):
+    if value is None or value is UNKNOWN or type(value) in (bool, int, str, Fraction):
         return True
     if type(value) is float:
         return not math.isnan(value)

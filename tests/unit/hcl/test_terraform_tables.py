@@ -173,3 +173,28 @@ def test_filebase64sha512(tmp_path: Any) -> None:
     (tmp_path / "f.txt").write_text("hello")
     ev = make_eval(tmp_path)
     assert ev('filebase64sha512("f.txt")') == ev('base64sha512("hello")')
+
+
+# Numbers: cty keeps 512-bit big floats (cty/value_init.go ParseNumberVal, hclsyntax number
+# literals) and spells them with big.Float.Text('f', -1) (cty/convert/conversion_primitive.go for
+# strings and templates, cty/json/marshal.go for jsonencode).
+NUMBERS: list[tuple[str, str, Any]] = [
+    ("cty conversion_primitive Text('f', -1)", '"${0.1 + 0.2}!"', "0.3!"),
+    ("cty json marshal", "jsonencode(0.1 + 0.2)", "0.3"),
+    ("cty json marshal", "jsonencode([0.1 * 3, 1.5e3, 1e-7])", "[0.3,1500,0.0000001]"),
+    ("cty stdlib SumFunc", 'format("%v", sum([0.1, 0.2]))', "0.3"),
+    ("cty number equality", "0.1 + 0.2 == 0.3", True),
+    ("cty number equality", "0.1 + 0.2 > 0.3", False),
+    ("cty big integers", '"n=${12345678901234567890123 * 10}"', "n=123456789012345678901230"),
+    ("cty big integers", "jsonencode(9007199254740993)", "9007199254740993"),
+    ("cty big integers", 'tostring(tonumber("123456789012345678901234567890"))', "123456789012345678901234567890"),
+    ("cty 512-bit quotient", "tostring(1 / 3)", "0." + "3" * 154 + "5"),
+    ("cty 512-bit quotient", "tostring(1 / 3 * 3)", "1"),
+    ("cty Modulo (Go's sign)", "-5 % 3", -2),
+    ("hcl number literal", "tostring(1e3)", "1000"),
+]
+
+
+@pytest.mark.parametrize(("source", "src", "want"), NUMBERS, ids=[f"{c[0]}: {c[1]}" for c in NUMBERS])
+def test_numbers_as_terraform(ev: Ev, source: str, src: str, want: Any) -> None:
+    assert ev(src) == want
