@@ -28,6 +28,7 @@ import yaml
 from orchestrator.errors import EvalError
 from orchestrator.hcl.functions.coerce import format_number, is_mapping, normalize_number
 from orchestrator.hcl.functions.registry import Builtin, table, want_str
+from orchestrator.hcl.functions.yamlscalars import load_documents
 from orchestrator.hcl.numbers import parse_number
 from orchestrator.hcl.text import nfc
 from orchestrator.hcl.values import UNKNOWN, Value
@@ -243,8 +244,8 @@ def _yaml_key(key: Any) -> str:
 def fn_yamldecode(text: Value) -> Value:
     source = want_str("yamldecode", 1, text)
     try:
-        docs = list(yaml.safe_load_all(source))
-    except (yaml.YAMLError, RecursionError) as exc:
+        docs = load_documents(source)
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:
         raise EvalError(f"yamldecode(): invalid YAML: {exc}".splitlines()[0]) from None
     if len(docs) > 1:
         raise EvalError("yamldecode(): the string holds several YAML documents; only one is allowed")

@@ -158,7 +158,7 @@ DOCUMENTED: list[tuple[str, Any]] = [
     ('yamldecode("hello: world")', {"hello": "world"}),
     ('yamldecode("true")', True),
     ('yamldecode("{a: &a [1, \\"foo\\"], b: *a}")', {"a": [1, "foo"], "b": [1, "foo"]}),
-    ('yamldecode("d: 2024-01-02")', {"d": "2024-01-02"}),
+    ('yamldecode("d: 2024-01-02")', {"d": "2024-01-02T00:00:00Z"}),  # go-cty-yaml: timestamps as RFC 3339
     ('base64encode("Hello World")', "SGVsbG8gV29ybGQ="),
     ('base64decode("SGVsbG8gV29ybGQ=")', "Hello World"),
     ('urlencode("Hello World!")', "Hello+World%21"),

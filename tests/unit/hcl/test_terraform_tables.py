@@ -198,3 +198,37 @@ NUMBERS: list[tuple[str, str, Any]] = [
 @pytest.mark.parametrize(("source", "src", "want"), NUMBERS, ids=[f"{c[0]}: {c[1]}" for c in NUMBERS])
 def test_numbers_as_terraform(ev: Ev, source: str, src: str, want: Any) -> None:
     assert ev(src) == want
+
+
+# yamldecode: plain scalars resolved as go-cty-yaml's resolve.go (resolveScalar, parseTimestamp)
+# does for Terraform, not as YAML 1.1 (PyYAML) does.
+YAML: list[tuple[str, str, Any]] = [
+    ("go-cty-yaml resolveScalar: decimal, not octal", "a: 0777", {"a": 777}),
+    ("go-cty-yaml resolveScalar: decimal", "a: 012345678901", {"a": 12345678901}),
+    ("go-cty-yaml resolveScalar: underscores removed", "a: 1_000", {"a": 1000}),
+    ("go-cty-yaml resolveScalar: no sexagesimal", "a: 12:30", {"a": "12:30"}),
+    ("go-cty-yaml resolveScalar: no hex for plain", "a: 0x1F", {"a": "0x1F"}),
+    ("go-cty-yaml resolveScalar: !!int base prefixes", "a: !!int 0x1F", {"a": 31}),
+    ("go-cty-yaml resolveScalar: binary", "a: -0b101", {"a": -5}),
+    ("go-cty-yaml resolveMap: yes/on are true", "[yes, On, n, OFF, ~]", [True, True, False, False, None]),
+    ("go-cty-yaml parseTimestamp: date only", "a: 2002-12-14", {"a": "2002-12-14T00:00:00Z"}),
+    ("go-cty-yaml parseTimestamp: RFC 3339", "a: 2001-12-14t21:59:43.10-05:00", {"a": "2001-12-14T21:59:43-05:00"}),
+    ("go-cty-yaml parseTimestamp: space, no zone", "a: 2001-12-14 21:59:43.10", {"a": "2001-12-14T21:59:43Z"}),
+    ("go-cty-yaml: quoted stays a string", 'a: "0777"', {"a": "0777"}),
+    ("go-cty-yaml: exact numbers", "a: 0.1", {"a": 0.1}),
+]
+
+
+@pytest.mark.parametrize(("source", "text", "want"), YAML, ids=[f"{c[0]}: {c[1]}" for c in YAML])
+def test_yamldecode_as_terraform(ev: Ev, source: str, text: str, want: Any) -> None:
+    got = ev("yamldecode(t)", {"t": text})
+    if want == {"a": 0.1}:
+        assert ev('jsonencode(yamldecode(t)) == "{\\"a\\":0.1}"', {"t": text}) is True
+        return
+    assert got == want
+
+
+@pytest.mark.parametrize("text", ["a: .nan", "a: !Ref x", "a: !!int zz"])
+def test_yamldecode_refuses_what_terraform_refuses(ev: Ev, text: str) -> None:
+    with pytest.raises(EvalError, match="yamldecode"):
+        ev("yamldecode(t)", {"t": text})
