@@ -70,8 +70,8 @@ def _timestamp(src: str) -> str | None:
     if not offset:
         return text + "Z"
     minutes = int(offset.total_seconds()) // 60
-    sign = "-" if minutes < 0 else "+"
-    return f"{text}{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    direction = "-" if minutes < 0 else "+"
+    return f"{text}{direction}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def _number(src: str) -> Any:
@@ -120,7 +120,7 @@ class _Loader(yaml.SafeLoader):
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         if kind is yaml.ScalarNode and implicit[0]:
             return _PLAIN_TAG
-        return super().resolve(kind, value, implicit)
+        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
 
 
 def _scalar(fn: Any) -> Any:
