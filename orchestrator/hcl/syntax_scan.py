@@ -32,6 +32,10 @@ class Unclosed:
     col: int
 
 
+class _GiveUp(Exception):
+    """Nothing to say better than lark; never leaves this module."""
+
+
 class _Scan:
     def __init__(self, text: str) -> None:
         self.text = text
@@ -113,6 +117,8 @@ class _Scan:
                 i += 2
                 continue
             if ch == "\n":
+                if any(opener in ("${", "%{") for opener, _at in self.stack):
+                    raise _GiveUp  # a quote inside an interpolation: HCL reports the interpolation
                 return self.found("unclosed string: no closing '\"' before the end of the line", i)
             if ch == '"':
                 self.i = i + 1
@@ -132,4 +138,7 @@ class _Scan:
 def unclosed(text: str) -> Unclosed | None:
     """The first string left open at the end of its line, else the innermost brace, bracket or
     parenthesis left open at the end of the file (pointing at the opener); None when neither."""
-    return _Scan(text).run()
+    try:
+        return _Scan(text).run()
+    except _GiveUp:
+        return None

@@ -7,11 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from orchestrator.errors import HclSyntaxError, Pos
 from orchestrator.hcl import ast
 from orchestrator.hcl.ast import body_from_json, body_to_json
 from orchestrator.hcl.parser import parse_json_text, parse_template, parse_text
+from orchestrator.hcl.syntax_scan import unclosed
 
 from .conftest import parse_expr
 
@@ -327,3 +330,16 @@ def test_json_form_takes_the_file_name_on_load(body: ast.Body) -> None:
 def test_malformed_json_form_raises_value_error(bad: object) -> None:
     with pytest.raises(ValueError):
         body_from_json(bad, "x.hcl")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet='ab ={}[]()"$%~\\\n#/*<EOT-', max_size=40))
+def test_the_unclosed_scan_ends_and_points_inside_the_text(text: str) -> None:
+    found = unclosed(text)
+    if found is not None:
+        assert 1 <= found.line <= text.count("\n") + 1
+        assert found.col >= 1
+    try:
+        parse_text(text, "fuzz.hcl")
+    except HclSyntaxError as exc:
+        assert exc.pos is not None and exc.pos.line >= 1
