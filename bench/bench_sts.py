@@ -6,7 +6,14 @@ each of its terraform processes (init, hooks, apply, and once more when a depend
 outputs), from a thread pool of the given size. Prints N, K, parallelism, the AssumeRole requests
 that reached the server for tgo and for the per-module baseline, and their ratio. Target: tgo == K.
 
+Then the credential broker (``bench/broker_figures.py``): ``run-all plan`` with the real terraform
+over N modules (S3 backend + DynamoDB locks on the moto server) and K = 3 roles, broker mode and env
+mode alternating in the same run. Targets: AssumeRole at the server == K in both modes; broker wall
+time <= 1.05 x env wall time. Also prints the broker requests per module (one per terraform process
+that reads credentials: the backend in plan and show; more with providers).
+
     .venv/bin/python bench/bench_sts.py [--sizes 10,50,200] [--roles 1,3,5] [--parallelism 1,8,32]
+        [--broker-sizes 50,200] [--broker-rounds 2] [--broker-parallelism 8] [--no-broker]
 """
 
 from __future__ import annotations
@@ -62,6 +69,10 @@ def main() -> None:
     parser.add_argument("--sizes", default="10,50,200")
     parser.add_argument("--roles", default="1,3,5")
     parser.add_argument("--parallelism", default="1,8,32")
+    parser.add_argument("--broker-sizes", default="50,200")
+    parser.add_argument("--broker-rounds", type=int, default=2)
+    parser.add_argument("--broker-parallelism", type=int, default=8)
+    parser.add_argument("--no-broker", action="store_true")
     args = parser.parse_args()
     ints = lambda text: [int(x) for x in text.split(",")]  # noqa: E731
     moto = MotoServer().start()
@@ -79,6 +90,26 @@ def main() -> None:
     finally:
         moto.stop()
     print("target tgo == K for every N and parallelism:", "met" if ok else "NOT met")
+    if not args.no_broker:
+        broker(ints(args.broker_sizes), args.broker_rounds, args.broker_parallelism)
+
+
+def broker(sizes: list[int], rounds: int, parallelism: int, k: int = 3) -> None:
+    from bench.broker_figures import figures
+
+    print(f"\ncredential broker: run-all plan, K={k} roles, parallelism {parallelism}, best of {rounds}")
+    print(f"{'N':>5} {'broker s':>9} {'env s':>7} {'ratio':>6} {'STS broker':>11} {'STS env':>8} {'req/module':>11}")
+    ok = True
+    for n in sizes:
+        got = figures(n, k, parallelism, rounds)
+        b, e = got["broker"], got["env"]
+        ratio = b.seconds / e.seconds
+        ok &= ratio <= 1.05 and b.assume_role == k and e.assume_role == k
+        print(
+            f"{n:>5} {b.seconds:>9.1f} {e.seconds:>7.1f} {ratio:>6.3f} {b.assume_role:>11} {e.assume_role:>8} "
+            f"{b.broker_per_module:>11.2f}"
+        )
+    print("target broker <= 1.05 x env and STS == K:", "met" if ok else "NOT met")
 
 
 if __name__ == "__main__":

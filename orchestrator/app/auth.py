@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from orchestrator.app.run_select import Loader
@@ -20,6 +20,7 @@ from orchestrator.aws.backoff import Backoff
 from orchestrator.aws.broker import CredentialBroker, runtime_base
 from orchestrator.aws.credentials import CredentialCache
 from orchestrator.aws.identity import identity_factory
+from orchestrator.aws.lifetime import lifetime_lines, previous_durations
 from orchestrator.aws.model import AssumeRequest, Credentials, StsClient
 from orchestrator.aws.preflight import PreflightResult, format_table
 from orchestrator.aws.preflight import preflight as run_preflight
@@ -43,6 +44,9 @@ class AwsAuth:
     runtime: Runtime
     supply: CredentialSupply
     provider: AuthProvider | None = None
+    base_expiry: Callable[[], datetime | None] = lambda: None
+    previous_report: Path | None = None
+    """An earlier run report (``--report-file``): its module durations feed the lifetime warning."""
 
     @classmethod
     def build(
@@ -65,8 +69,9 @@ class AwsAuth:
         margin = refresh_margin if refresh_margin is not None else _margin_from(runtime.environ)
         from orchestrator.aws.sts import BotoStsClient  # botocore costs ~0.3 s: only when a command needs it
 
+        client = sts if sts is not None else BotoStsClient(runtime.environ)
         cache = CredentialCache(
-            sts if sts is not None else BotoStsClient(runtime.environ),
+            client,
             runtime.clock,
             refresh_margin=margin,
             backoff=backoff,
@@ -93,7 +98,10 @@ class AwsAuth:
         supply = CredentialSupply(
             mode, fetch, resolver, runtime.environ, broker_factory=new_broker, extra_env=extra_env
         )
-        return cls(cache, resolver, runtime, supply, provider)
+        auth = cls(cache, resolver, runtime, supply, provider)
+        if isinstance(client, BotoStsClient):
+            auth.base_expiry = client.base_expiry
+        return auth
 
     @property
     def credentials_env(self) -> Callable[[ModuleConfig], dict[str, str | None]]:
@@ -126,7 +134,15 @@ class AwsAuth:
         """The run engine's pre-flight hook: check, then print the table (nothing when no module has a role)."""
         result = self.preflight(configs, base=base)
         if result.rows:
-            for line in format_table(result).splitlines():
+            lines = format_table(result).splitlines()
+            lines += lifetime_lines(
+                result,
+                self.runtime.clock.now(),
+                base_expiry=self.base_expiry(),
+                mode=self.supply.mode,
+                durations=previous_durations(self.previous_report),
+            )
+            for line in lines:
                 self.runtime.console.print(f"[tgo] {line}")
 
     def placement(self, *, ask_base: bool) -> Callable[[ModuleConfig], tuple[str | None, str | None]]:

@@ -10,10 +10,11 @@ processes of one tgo run through ``credential_process`` (see docs/iam.md). This 
 - **Capabilities**: each module gets its own random token (:data:`TOKEN_ENV`, in the environment,
   never argv). :class:`Grants` serves a token only the role session of its module and of that
   module's dependencies; everything else is refused with a reason that names no secret.
-- **Wire format**: one JSON line each way (:func:`parse_request`, :func:`answer_ok`,
-  :func:`answer_refused`); the answer carries the SDK's process-credential JSON
-  (:func:`process_credentials`) whose ``Expiration`` is the STS expiry minus the refresh margin,
-  so the SDK asks again before the real expiry.
+- **Wire format**: the request is one JSON line (:func:`parse_request`); the answer is ``OK`` and
+  the SDK's process-credential JSON (:func:`answer_ok`, :func:`process_credentials`, whose
+  ``Expiration`` is the STS expiry minus the refresh margin, so the SDK asks again before the real
+  expiry), or ``ERR <reason>`` (:func:`answer_refused`). The helper passes the JSON through
+  without parsing it: it imports neither ``json`` nor ``socket`` (half its start-up time).
 - **Environment**: :func:`broker_env` is what a module's processes get: the profile, the token,
   and everything that would win over the profile (or fall back to another account) removed.
 
@@ -200,11 +201,11 @@ def process_credentials(creds: Credentials, margin: timedelta) -> dict[str, obje
 
 
 def answer_ok(creds: Credentials, margin: timedelta) -> bytes:
-    return json.dumps({"ok": True, "credentials": process_credentials(creds, margin)}).encode() + b"\n"
+    return b"OK\n" + json.dumps(process_credentials(creds, margin)).encode() + b"\n"
 
 
 def answer_refused(reason: str) -> bytes:
-    return json.dumps({"ok": False, "error": reason}).encode() + b"\n"
+    return b"ERR " + " ".join(reason.split()).encode() + b"\n"
 
 
 def scrub_overlay(environ: Mapping[str, str]) -> dict[str, None]:

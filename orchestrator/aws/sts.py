@@ -134,6 +134,20 @@ class BotoStsClient:
                 answer = self._client(None).assume_role(**params)
         return _credentials(answer)
 
+    def base_expiry(self) -> datetime | None:
+        """When the base credentials expire (SSO, an assumed base role, an instance role), or None
+        when they do not (static keys) or cannot be found. Never raises; reads no secret out."""
+        try:
+            self._create(self._config)  # builds the session once
+            assert self._botocore is not None
+            creds = self._botocore.get_credentials()
+        except (botocore.exceptions.BotoCoreError, AssertionError):
+            return None
+        expiry = getattr(creds, "_expiry_time", None)  # RefreshableCredentials keeps it here
+        if isinstance(expiry, datetime):
+            return expiry if expiry.tzinfo else expiry.replace(tzinfo=UTC)
+        return None
+
     def get_caller_identity(self, credentials: Credentials | None) -> CallerIdentity:
         secrets = (credentials.secret_access_key, credentials.session_token) if credentials else ()
         with _translated_errors(*secrets), _botocore_errors():

@@ -203,6 +203,7 @@ def _run(args: tuple[str, ...], *, single: bool, group_all: bool = False, stacks
         )
         options = dataclasses.replace(options, include_dirs=(*options.include_dirs, *rel))
     aws = aws_auth(parsed, runtime)
+    aws.previous_report = options.report_file
     services = RunServices(
         loader=make_loader(
             runtime,

@@ -101,3 +101,11 @@ def test_broker_env_removes_everything_that_beats_the_profile(tmp_path: Path) ->
     assert overlay[proto.TOKEN_ENV] == grant.token
     assert "AWS_REGION" not in overlay and "PATH" not in overlay
     assert grant.token not in repr(grant)
+
+
+def test_the_helpers_hand_made_request_is_what_the_broker_parses() -> None:
+    from orchestrator.aws.credential_helper import request_line
+
+    assert proto.parse_request(request_line("tgo-1-x-ab12", "ab" * 32)) == ("tgo-1-x-ab12", "ab" * 32)
+    with pytest.raises(proto.ProtocolError, match="no capability token"):
+        proto.parse_request(request_line("tgo-1-x-ab12", 'x"}, "v": 2'))
