@@ -34,7 +34,8 @@ from orchestrator.aws import broker_protocol as proto
 from orchestrator.aws.model import AssumeRequest, Credentials
 from orchestrator.errors import AuthError, TgoError
 
-MAX_SOCKET_PATH = 100  # sun_path is 108 bytes on Linux; keep a margin
+MAX_SOCKET_PATH = 107  # sun_path is 108 bytes on Linux, with the terminating NUL
+SOCKET_SUFFIX = len("/tgo-12345678/") + len(proto.SOCKET_NAME)  # what mkdtemp and the socket add
 READ_TIMEOUT_S = 10.0
 HELPER = Path(__file__).resolve().with_name("credential_helper.py")
 
@@ -92,7 +93,7 @@ class CredentialBroker:
     def start(self) -> CredentialBroker:
         """Create the directory and files, then serve. Raises AuthError when it cannot."""
         base = self._base_dir
-        if len(str(base)) + 30 > MAX_SOCKET_PATH:
+        if len(str(base)) + SOCKET_SUFFIX > MAX_SOCKET_PATH:
             base = Path("/tmp")  # a deep TMPDIR would make the socket path too long to bind
         try:
             directory = Path(tempfile.mkdtemp(prefix="tgo-", dir=base))  # mode 0700

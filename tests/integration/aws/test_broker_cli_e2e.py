@@ -4,9 +4,12 @@ terraform runs and is gone after a normal exit, a config error, Ctrl-C and SIGTE
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,13 +32,20 @@ terraform {{
 """
 
 
-def _tree(tmp_path: Path, moto: MotoServer, body: str) -> tuple[Path, dict[str, str], Path]:
+@pytest.fixture
+def xdg() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="tgox", dir="/tmp"))  # short: a deep one is replaced by /tmp
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _tree(tmp_path: Path, moto: MotoServer, body: str, xdg: Path) -> tuple[Path, dict[str, str], Path]:
     root = tmp_path / "live"
     (root / "m").mkdir(parents=True)
     (root / "m" / "terragrunt.hcl").write_text(body)
     (root / "m" / "main.tf").write_text('output "x" {\n  value = 1\n}\n')
-    xdg = tmp_path / "xdg"
-    xdg.mkdir(mode=0o700)
     env = {
         "PATH": os.environ.get("PATH", ""),
         "NO_COLOR": "1",
@@ -56,8 +66,10 @@ def _broker_dirs(xdg: Path) -> list[Path]:
     [signal.SIGINT, signal.SIGTERM],
     ids=["sigint", "sigterm"],
 )
-def test_broker_directory_is_removed_when_tgo_is_interrupted(tmp_path: Path, moto: MotoServer, sig: int) -> None:
-    root, env, xdg = _tree(tmp_path, moto, MODULE)
+def test_broker_directory_is_removed_when_tgo_is_interrupted(
+    tmp_path: Path, moto: MotoServer, sig: int, xdg: Path
+) -> None:
+    root, env, xdg = _tree(tmp_path, moto, MODULE, xdg)
     proc = subprocess.Popen(
         [sys.executable, "-m", "orchestrator", "run-all", "plan"],
         cwd=root,
@@ -85,8 +97,10 @@ def test_broker_directory_is_removed_when_tgo_is_interrupted(tmp_path: Path, mot
     assert _broker_dirs(xdg) == [], f"left behind after {signal.Signals(sig).name}: {_broker_dirs(xdg)}"
 
 
-def test_broker_directory_is_removed_after_a_normal_run_and_a_failed_one(tmp_path: Path, moto: MotoServer) -> None:
-    root, env, xdg = _tree(tmp_path, moto, f'iam_role = "{ROLES[1]}"\n')
+def test_broker_directory_is_removed_after_a_normal_run_and_a_failed_one(
+    tmp_path: Path, moto: MotoServer, xdg: Path
+) -> None:
+    root, env, xdg = _tree(tmp_path, moto, f'iam_role = "{ROLES[1]}"\n', xdg)
     done = run_tgo(env, root, "run-all", "plan", "--report-file", str(tmp_path / "r.json"))
     assert done.returncode == 0, done.stdout + done.stderr
     assert '"credential_mode": "broker"' in (tmp_path / "r.json").read_text()

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,6 +84,7 @@ def test_broker_run_over_three_roles(tmp_path: Path, moto: MotoServer) -> None:
     (tmp_path / "probe.py").write_text(PROBE)
     probes = tmp_path / "probes"
     probes.mkdir()
+    xdg = Path(tempfile.mkdtemp(prefix="tgox", dir="/tmp"))  # short enough for the socket path
     tree = Tree(tmp_path / "live", probes)
     tree.root.mkdir()
     for i in range(6):
@@ -89,7 +92,7 @@ def test_broker_run_over_three_roles(tmp_path: Path, moto: MotoServer) -> None:
     environ = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "TMPDIR": str(tmp_path),
-        "XDG_RUNTIME_DIR": str(tmp_path),
+        "XDG_RUNTIME_DIR": str(xdg),
         "TG_TF_PATH": str(terraform_path()),
         **moto.env(),
         **terraform_env(tmp_path / "home"),
@@ -109,6 +112,9 @@ def test_broker_run_over_three_roles(tmp_path: Path, moto: MotoServer) -> None:
         report = run_all(runtime, options, services)
     finally:
         auth.close()
+    left = [p for p in xdg.iterdir() if p.name.startswith("tgo-")]
+    shutil.rmtree(xdg, ignore_errors=True)
+    assert left == [], "broker directory removed"
 
     assert {m.path: m.status for m in report.modules} == {f"m{i}": "succeeded" for i in range(6)}, out.text[-2000:]
     assert {m.credential_mode for m in report.modules} == {"broker"}
@@ -125,4 +131,3 @@ def test_broker_run_over_three_roles(tmp_path: Path, moto: MotoServer) -> None:
             else:
                 assert code == 3 and "does not grant" in err, (i, profile, err)
     assert json.loads((probes / "m4.json").read_text())["others"], "m4 saw other profiles to try"
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith("tgo-")], "broker directory removed"
