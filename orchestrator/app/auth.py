@@ -8,17 +8,20 @@ Every one of them is thread-safe. Nothing here writes a credential anywhere.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from orchestrator.app.run_select import Loader
 from orchestrator.aws.auth_provider import AuthProvider, provider_env, provider_fetch
 from orchestrator.aws.backoff import Backoff
 from orchestrator.aws.broker import CredentialBroker, runtime_base
 from orchestrator.aws.credentials import CredentialCache
+from orchestrator.aws.functions import AwsConfigCalls
 from orchestrator.aws.identity import identity_factory
 from orchestrator.aws.lifetime import lifetime_lines, previous_durations
 from orchestrator.aws.model import AssumeRequest, Credentials, StsClient
@@ -30,6 +33,9 @@ from orchestrator.config.models import ModuleConfig, account_of_role
 from orchestrator.discovery import discover
 from orchestrator.errors import ConfigErrors, TgoError
 from orchestrator.runtime import Runtime
+
+if TYPE_CHECKING:
+    from orchestrator.aws.clients import ServiceClients
 
 REFRESH_MARGIN_ENV = "TGO_IAM_REFRESH_MARGIN"
 DEFAULT_REFRESH_MARGIN = timedelta(minutes=5)
@@ -124,6 +130,22 @@ class AwsAuth:
     @property
     def aws_identity(self) -> Callable[[str | None], Mapping[str, str]]:
         return identity_factory(self.cache, self.resolver)
+
+    def config_calls(self) -> AwsConfigCalls:
+        """``get_aws_account_alias()`` and sops KMS calls for the loader, on this process's cache
+        (botocore's clients are built on the first call)."""
+        holder: list[ServiceClients] = []
+        lock = threading.Lock()
+
+        def clients() -> ServiceClients:
+            from orchestrator.aws.clients import ServiceClients
+
+            with lock:
+                if not holder:
+                    holder.append(ServiceClients(self.runtime.environ))
+                return holder[0]
+
+        return AwsConfigCalls(self.cache, self.resolver, clients)
 
     def preflight(self, configs: Sequence[ModuleConfig], *, base: Path | None = None) -> PreflightResult:
         """Assume each distinct role once; raises AuthError naming failed roles and their modules."""

@@ -10,13 +10,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from orchestrator.app.auth import AwsAuth
+from orchestrator.aws.roles import RoleOverrides
+from orchestrator.config.fnservices import AwsCalls, FunctionServices, LazyAws
 from orchestrator.config.loader import ConfigLoader, LoadOptions, TreeResult
+from orchestrator.config.models import ModuleConfig
 from orchestrator.config.parsecache import ParseCache
 from orchestrator.discovery import config_file, discover
 from orchestrator.errors import ConfigError, ConfigErrors, Pos, TgoError, relpath
 from orchestrator.graph import check_graph
 from orchestrator.hcl.values import to_jsonable
 from orchestrator.runtime import Runtime
+from orchestrator.terraform.source import source_for_module
+from orchestrator.terraform.workdir import working_dir_of
 
 # validate and render --all are read-only and single-threaded: both cores evaluate modules.
 EVAL_WORKERS = 2
@@ -32,6 +38,7 @@ class ConfigOptions:
     include_dirs: tuple[str, ...] = ()
     exclude_dirs: tuple[str, ...] = ()
     load: LoadOptions = field(default_factory=LoadOptions)
+    source: str = ""
 
 
 @dataclass
@@ -49,9 +56,30 @@ def cache_dir_for(runtime: Runtime, working_dir: Path, explicit: Path | None = N
     return Path(env) if env else working_dir / ".tgo" / "cache"
 
 
+def function_services(
+    runtime: Runtime, *, source: str = "", aws: AwsAuth | None = None, single: bool = True
+) -> FunctionServices:
+    """The services of Terragrunt's newer functions for one command: ``--source``, sops, files read,
+    working directories (``single``: one module, so ``--source`` is its source as given), and AWS
+    (``aws``'s cache, else one built from the environment on first use)."""
+
+    def build() -> AwsCalls:
+        auth = aws or AwsAuth.build(runtime, RoleOverrides.from_sources(runtime.environ))
+        return auth.config_calls()
+
+    def working_dir(cfg: ModuleConfig) -> Path:
+        tf = cfg.terraform
+        override = source_for_module(source, tf.source if tf else None, single=single)
+        if override is not None and tf is not None:
+            cfg = cfg.model_copy(update={"terraform": tf.model_copy(update={"source": override})})
+        return working_dir_of(cfg)
+
+    return FunctionServices(runtime.environ, source=source, aws=LazyAws(build), working_dir=working_dir)
+
+
 def make_loader(runtime: Runtime, opts: ConfigOptions) -> ConfigLoader:
     cache = ParseCache(cache_dir_for(runtime, opts.working_dir, opts.cache_dir)) if opts.use_cache else None
-    return ConfigLoader(runtime, cache=cache, options=opts.load)
+    return ConfigLoader(runtime, cache=cache, options=opts.load, extras=function_services(runtime, source=opts.source))
 
 
 def render_module(runtime: Runtime, opts: ConfigOptions) -> dict[str, Any]:

@@ -41,6 +41,7 @@ from orchestrator.scheduler import Outcome, run_dag
 from orchestrator.terraform.binary import check_terraform, resolve_terraform
 from orchestrator.terraform.commands import TfCommand
 from orchestrator.terraform.executor import CredentialsEnv, ExecRequest, ModuleExecutor, ModuleRun, no_credentials
+from orchestrator.terraform.source import source_for_module
 
 
 def default_parallelism() -> int:
@@ -66,6 +67,10 @@ class RunOptions:
     report_file: Path | None = None
     shutdown_timeout: float = 60.0
     """After a stop signal, how long running terraform gets to release its locks before SIGTERM/SIGKILL."""
+    source: str = ""
+    """``--source``: run each module from this local checkout instead of its ``terraform.source``."""
+    reading: tuple[Path, ...] = ()
+    """``--queue-include-units-reading``: run only modules whose config reads one of these files."""
 
 
 @dataclass
@@ -124,6 +129,7 @@ def run_all(runtime: Runtime, options: RunOptions, services: RunServices) -> Run
         single=options.single,
         include_external=options.include_external,
         placement=services.placement,
+        reading=options.reading,
     )
     binaries = {
         p: resolve_terraform(options.tf_path, selection.configs[p], runtime.environ, runtime.cwd)
@@ -184,7 +190,9 @@ class _ModuleRunner:
         t0, started = clock.monotonic(), clock.now()
         cfg: ModuleConfig | None = None
         try:
-            cfg = _load_with_outputs(self.loader, self.selection.configs[path], command, self.outputs)
+            cfg = _with_source(
+                _load_with_outputs(self.loader, self.selection.configs[path], command, self.outputs), self.options
+            )
             plan_out = (
                 (self.plans / f"{display.replace('/', '__')}.tfplan").resolve() if command.name == "plan" else None
             )
@@ -261,6 +269,15 @@ def _execute(
         )
     finally:
         output.close()
+
+
+def _with_source(cfg: ModuleConfig, options: RunOptions) -> ModuleConfig:
+    """``cfg`` with its ``terraform.source`` replaced as ``--source`` asks (see ``source_for_module``)."""
+    tf = cfg.terraform
+    override = source_for_module(options.source, tf.source if tf else None, single=options.single)
+    if override is None or tf is None:
+        return cfg
+    return cfg.model_copy(update={"terraform": tf.model_copy(update={"source": override})})
 
 
 def _load_with_outputs(loader: Loader, cfg: ModuleConfig, command: TfCommand, outputs: OutputsCache) -> ModuleConfig:

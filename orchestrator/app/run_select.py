@@ -38,6 +38,8 @@ class Loader(Protocol):
         self, dir: Path, *, command: str | None = None, outputs: Mapping[Path, Mapping[str, Any]] | None = None
     ) -> ModuleConfig: ...
 
+    def files_read(self, dir: Path) -> Sequence[Path]: ...
+
 
 Placement: TypeAlias = Callable[[ModuleConfig], tuple[str | None, str | None]]
 """A module's effective (IAM role ARN, AWS account id): flags and environment beat the config, and a module
@@ -115,6 +117,7 @@ def select(
     single: bool = False,
     include_external: bool = False,
     placement: Placement = config_placement,
+    reading: Sequence[Path] = (),
 ) -> Selection:
     root = root.resolve()
     if single:
@@ -129,6 +132,12 @@ def select(
     configs = load_closure(loader, chosen, command.name, discovery=True)
     graph = StackGraph.build(configs, base=root)
     excluded: dict[Path, str] = {p: "excluded by --include-dir/--exclude-dir" for p in everything if p not in configs}
+    if reading:
+        wanted = set(reading)
+        for path in chosen:
+            if not wanted.intersection(loader.files_read(path)):
+                excluded[path] = "does not read any --queue-include-units-reading file"
+        chosen = [p for p in chosen if p not in excluded]
     run: list[Path] = []
     for path in chosen:
         reason = _exclusion(configs[path], command, accounts, placement, single=single)

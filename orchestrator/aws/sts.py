@@ -21,11 +21,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 import botocore.config
-import botocore.credentials
 import botocore.exceptions
-import botocore.session
-from botocore.configprovider import BOTOCORE_DEFAUT_SESSION_VARIABLES, ConfigChainFactory, ConfigValueStore
 
+from orchestrator.aws.clients import EnvironSession
 from orchestrator.aws.model import AssumeRequest, CallerIdentity, Credentials, StsError
 
 if TYPE_CHECKING:
@@ -35,36 +33,6 @@ SERVICE = "sts"
 DEFAULT_REGION = "us-east-1"
 CONNECT_TIMEOUT = 10
 READ_TIMEOUT = 30
-
-
-class _EnvironSession(botocore.session.Session):
-    """A botocore session whose configuration and environment credentials come from ``environ``."""
-
-    def __init__(self, environ: Mapping[str, str]) -> None:
-        self._tgo_environ = dict(environ)
-        super().__init__()
-        resolver = self.get_component("credential_provider")
-        resolver.providers = [
-            botocore.credentials.EnvProvider(environ=self._tgo_environ)
-            if p.METHOD == botocore.credentials.EnvProvider.METHOD
-            else p
-            for p in resolver.providers
-        ]
-
-    def _register_config_store(self) -> None:
-        chain = ConfigChainFactory(session=self, environ=self._tgo_environ)
-        mapping = {
-            name: chain.create_config_chain(
-                instance_name=name,
-                env_var_names=env,
-                config_property_names=config,
-                default=default,
-                conversion_func=conversion,
-            )
-            for name, (config, env, default, conversion) in BOTOCORE_DEFAUT_SESSION_VARIABLES.items()
-        }
-        components: Any = self.__dict__["_components"]  # botocore keeps no public hook for this
-        components.register_component("config_store", ConfigValueStore(mapping=mapping))
 
 
 def endpoint_url(environ: Mapping[str, str]) -> str | None:
@@ -78,7 +46,7 @@ class BotoStsClient:
     def __init__(self, environ: Mapping[str, str]) -> None:
         self._environ = dict(environ)
         self._lock = threading.Lock()  # guards the lazily built session and base client
-        self._botocore: _EnvironSession | None = None
+        self._botocore: EnvironSession | None = None
         self._endpoint = endpoint_url(environ)
         self._region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
         self._config = botocore.config.Config(
@@ -93,7 +61,7 @@ class BotoStsClient:
         # built on first use, so a run whose modules have no role never pays for botocore's setup.
         with self._lock:
             if self._botocore is None:
-                self._botocore = _EnvironSession(self._environ)
+                self._botocore = EnvironSession(self._environ)
             client = self._botocore.create_client(
                 SERVICE, region_name=self._region, endpoint_url=self._endpoint, config=config, **kwargs
             )

@@ -28,6 +28,7 @@ def _options(
     include: tuple[str, ...] = (),
     exclude: tuple[str, ...] = (),
     load: LoadOptions | None = None,
+    source: str | None = None,
 ) -> ConfigOptions:
     chosen = working_dir or runtime.getenv(*WORKING_DIR_ENV) or "."
     path = Path(chosen)
@@ -37,6 +38,7 @@ def _options(
         include_dirs=include,
         exclude_dirs=exclude,
         load=load or load_options(runtime),
+        source=source or runtime.getenv("TG_SOURCE", "TERRAGRUNT_SOURCE") or "",
     )
 
 
@@ -50,6 +52,13 @@ def _common(fn: click.decorators.FC) -> click.decorators.FC:
     )(fn)
     fn = click.option(
         "--no-cache", is_flag=True, help="Do not read or write the parse cache (.tgo/cache or TGO_CACHE_DIR)."
+    )(fn)
+    fn = click.option(
+        "--source",
+        "--terragrunt-source",
+        "source",
+        metavar="PATH",
+        help="What get_terragrunt_source_cli_flag() returns. Env: TG_SOURCE.",
     )(fn)
     return click_load_flags(fn)
 
@@ -66,10 +75,12 @@ def render(
     all_modules: bool,
     features: tuple[str, ...],
     no_run_cmd: bool,
+    source: str | None,
 ) -> None:
     """Print the fully evaluated config of a module (Terragrunt's render-json)."""
     runtime = Runtime.from_os()
-    opts = _options(runtime, working_dir, no_cache, load=load_options(runtime, features, no_run_cmd))
+    load = load_options(runtime, features, no_run_cmd)
+    opts = _options(runtime, working_dir, no_cache, load=load, source=source)
     data = render_all(runtime, opts) if all_modules else render_module(runtime, opts)
     runtime.console.print(json.dumps(data, indent=None if as_json else 2, sort_keys=True))
 
@@ -90,11 +101,12 @@ def validate(
     exclude: tuple[str, ...],
     features: tuple[str, ...],
     no_run_cmd: bool,
+    source: str | None,
 ) -> None:
     """Check every module of the tree and the dependency graph; print every error; exit 3 if any."""
     runtime = Runtime.from_os()
     load = load_options(runtime, features, no_run_cmd)
-    opts = _options(runtime, working_dir, no_cache, include=include, exclude=exclude, load=load)
+    opts = _options(runtime, working_dir, no_cache, include=include, exclude=exclude, load=load, source=source)
     result = validate_tree(runtime, opts)
     if result.errors:
         raise ConfigErrors.collect(result.errors)

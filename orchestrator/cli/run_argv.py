@@ -44,6 +44,8 @@ FLAGS: dict[str, tuple[bool, bool, tuple[str, ...]]] = {
     "--source-map": (True, True, ("--terragrunt-source-map",)),
     "--feature": (True, True, ()),
     "--no-run-cmd": (False, False, ()),
+    "--source": (True, False, ("--terragrunt-source",)),
+    "--queue-include-units-reading": (True, True, ("--units-that-include", "--terragrunt-modules-that-include")),
 }
 ALIASES = {alias: name for name, (_, _, aliases) in FLAGS.items() for alias in (name, *aliases)}
 HELP: dict[str, str] = {
@@ -76,6 +78,8 @@ HELP: dict[str, str] = {
     "--source-map": "SOURCE=DEST: a local path for sources whose URL before // is SOURCE (repeatable; TG_SOURCE_MAP)",
     "--feature": FEATURE_HELP,
     "--no-run-cmd": NO_RUN_CMD_HELP,
+    "--source": "run modules from this local checkout instead of terraform.source (also TG_SOURCE)",
+    "--queue-include-units-reading": "run only modules whose config reads this file (repeatable)",
 }
 
 

@@ -27,6 +27,7 @@ from orchestrator.report.summary import account_plan_lines, summary_lines
 from orchestrator.runtime import Runtime
 from orchestrator.terraform.commands import TfCommand
 
+SOURCE_ENV = ("TG_SOURCE", "TERRAGRUNT_SOURCE")
 PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": ["--help"]}
 
 
@@ -36,14 +37,19 @@ def make_loader(
     *,
     cache_dir: Path | None = None,
     options: LoadOptions | None = None,
+    source: str = "",
+    single: bool = True,
 ) -> Loader:
     """The config loader (``orchestrator.config.loader.ConfigLoader``); with ``aws``, ``get_aws_*``
     functions and ``run_cmd`` answer for the module's role from the same credential cache. With
     ``cache_dir`` (the working dir), parsed files are cached on disk as for ``tgo validate``
-    (``<working dir>/.tgo/cache`` or ``TGO_CACHE_DIR``)."""
+    (``<working dir>/.tgo/cache`` or ``TGO_CACHE_DIR``). ``source``: the ``--source`` flag."""
+    from orchestrator.app.config import function_services
+
     kwargs: dict[str, Any] = {} if aws is None else {"aws_identity": aws.aws_identity, "role_env": aws.role_env}
     # Without flags (drift, auth), TG_FEATURE and TGO_NO_RUN_CMD still apply.
     kwargs["options"] = options if options is not None else load_options(runtime)
+    kwargs["extras"] = function_services(runtime, source=source, aws=aws, single=single)
     if cache_dir is not None:
         from orchestrator.app.config import cache_dir_for
         from orchestrator.config.parsecache import ParseCache
@@ -109,6 +115,8 @@ def options_from(parsed: RunArgv, runtime: Runtime, *, single: bool, known: Sequ
         include_external=parsed.flag("--include-external-dependencies"),
         report_file=path("--report-file"),
         shutdown_timeout=shutdown_timeout(parsed.one("--shutdown-timeout")),
+        source=source_flag(parsed.one("--source"), runtime),
+        reading=tuple((workdir / f).resolve() for f in parsed.many("--queue-include-units-reading")),
     )
 
 
@@ -146,6 +154,11 @@ def aws_auth(parsed: RunArgv, runtime: Runtime) -> AwsAuth:
         mode=parse_mode(parsed.one("--credentials"), runtime.environ),
         auth_provider=command_from(parsed.one("--auth-provider-cmd"), runtime.environ),
     )
+
+
+def source_flag(value: str | None, runtime: Runtime) -> str:
+    """``--source`` / ``--terragrunt-source``, else ``TG_SOURCE`` / ``TERRAGRUNT_SOURCE``, else ``""``."""
+    return value or runtime.getenv(*SOURCE_ENV) or ""
 
 
 TRUE_WORDS = frozenset({"1", "t", "true", "yes", "on"})
@@ -210,6 +223,8 @@ def _run(args: tuple[str, ...], *, single: bool, group_all: bool = False, stacks
             aws,
             cache_dir=None if parsed.flag("--no-cache") else options.working_dir,
             options=load_options(runtime, parsed.many("--feature"), parsed.flag("--no-run-cmd")),
+            source=options.source,
+            single=single,
         ),
         credentials_env=aws.credentials_env,
         preflight=None if parsed.flag("--no-preflight") else aws.preflight_and_print,

@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from orchestrator.config.fnservices import FunctionServices
 from orchestrator.config.models import ModuleConfig
 from orchestrator.config.module import ModuleLoad
 from orchestrator.config.parallel import fewer_collections
@@ -49,10 +50,11 @@ class ConfigLoader:
         aws_identity: AwsIdentity | None = None,
         role_env: RoleEnv | None = None,
         options: LoadOptions | None = None,
+        extras: FunctionServices | None = None,
     ) -> None:
         self.runtime = runtime
         self.services = LoaderServices(
-            runtime, cache=cache, aws_identity=aws_identity, role_env=role_env, options=options
+            runtime, cache=cache, aws_identity=aws_identity, role_env=role_env, options=options, extras=extras
         )
         self.files = self.services.files
         self.fs = self.services.fs
@@ -78,6 +80,11 @@ class ConfigLoader:
         """(validated config, render-json form) of ``module_dir``. ``discovery``: see :meth:`load_tree`."""
         load = ModuleLoad(self.services, command, outputs, discovery=discovery)
         return load.evaluate(self.fs.resolve(module_dir))
+
+    def files_read(self, module_dir: Path) -> tuple[Path, ...]:
+        """Files the loads of ``module_dir`` so far read: includes, ``read_terragrunt_config``,
+        ``read_tfvars_file``, ``sops_decrypt_file``, ``mark_as_read`` and ``mark_glob_as_read``."""
+        return self.services.extras.reads.files(self.fs.resolve(module_dir))
 
     def load_tree(
         self,

@@ -61,6 +61,7 @@ class ModuleLoad:
         self.fs = services.fs
         self._values: dict[Path, dict[str, Value] | None] = {}
         self.feature_overrides = services.options.features
+        self.extras = services.extras
 
     # module variables ----------------------------------------------------------------------------
     def module_variables(self, ctx: FileContext) -> dict[str, Value]:
@@ -134,6 +135,7 @@ class ModuleLoad:
 
     def include_head(self, path: Path, ctx: FileContext) -> Head:
         """The first half of an included file; memoized by (file, context): it reads no output."""
+        self.extras.reads.note(ctx.original_dir, path)  # --queue-include-units-reading counts includes
         key = ("head", path, ctx)
         found = self.services.include_memo(key)
         if isinstance(found, Head):
@@ -201,6 +203,10 @@ class ModuleLoad:
 
     def repo_root(self, start: Path) -> Path:
         return self.services.repo_root(start)
+
+    def load_module(self, module_dir: Path) -> ModuleConfig:
+        """The module's config for this load's command and outputs (``get_working_dir()``)."""
+        return ModuleLoad(self.services, self.command, self.outputs).evaluate(module_dir)[0]
 
 
 __all__ = ["ORIGINAL_DIR_FUNCTIONS", "ModuleLoad"]

@@ -5,7 +5,7 @@ files (:class:`~orchestrator.config.files.FileStore`, backed by the optional on-
 cache), the file-system memo (:class:`~orchestrator.config.fscache.FsCache`), how files are named
 in messages, the evaluated-include and ``read_terragrunt_config`` memos, the functions each file
 calls, ``run_cmd`` (:class:`~orchestrator.config.runcmd.CommandRunner`), the repository roots and
-the AWS identity callback.
+the AWS identity callback, and what Terragrunt's newer functions need (:class:`~.fnservices.FunctionServices`).
 
 Thread-safe: every memo is guarded by the one lock (or its own, for the file store and the
 command runner), so worker threads of the run engine may share one instance. Evaluations
@@ -22,6 +22,7 @@ from pathlib import Path
 
 from orchestrator.config.blocks import IGNORED_BLOCKS, log_ignored_blocks
 from orchestrator.config.files import FileStore
+from orchestrator.config.fnservices import FunctionServices
 from orchestrator.config.fscache import FsCache
 from orchestrator.config.parsecache import ParseCache
 from orchestrator.config.runcmd import CommandRunner, RoleEnv
@@ -81,9 +82,11 @@ class LoaderServices:
         aws_identity: AwsIdentity | None,
         role_env: RoleEnv | None,
         options: LoadOptions | None = None,
+        extras: FunctionServices | None = None,
     ) -> None:
         self.runtime = runtime
         self.options = options or LoadOptions()
+        self.extras = extras or FunctionServices(runtime.environ)
         self.cwd = runtime.cwd.resolve()
         self.files = FileStore(cache, display=self.display)
         self.fs = FsCache()

@@ -14,7 +14,10 @@ from pathlib import Path
 from typing import Protocol
 
 from orchestrator.config.context import FileContext, posix_relpath
+from orchestrator.config.fnservices import FunctionServices
 from orchestrator.config.fscache import FsCache
+from orchestrator.config.models import ModuleConfig
+from orchestrator.config.tgextras import EXTRA_FUNCTIONS
 from orchestrator.errors import EvalError, TgoError, relpath
 from orchestrator.hcl.values import UNKNOWN, Value
 
@@ -61,10 +64,11 @@ METHODS = frozenset(
         "read_terragrunt_config",
         "get_env",
         "run_cmd",
-        "mark_as_read",
     }
 )
-FUNCTION_NAMES = frozenset({*COMMAND_LISTS, *CONSTANTS, *REPO_FUNCTIONS, *IDENTITY_FUNCTIONS, *METHODS})
+FUNCTION_NAMES = frozenset(
+    {*COMMAND_LISTS, *CONSTANTS, *REPO_FUNCTIONS, *IDENTITY_FUNCTIONS, *METHODS, *EXTRA_FUNCTIONS}
+)
 
 
 class Host(Protocol):
@@ -73,6 +77,7 @@ class Host(Protocol):
     environ: Mapping[str, str]
     cwd: Path
     fs: FsCache
+    extras: FunctionServices
 
     def run_cmd(self, argv: Sequence[str], cwd: Path, *, quiet: bool, role: str | None, cache: str = "dir") -> str:
         """``cache``: "dir" (memo per directory), "global" (one memo for all directories) or "none"."""
@@ -83,6 +88,8 @@ class Host(Protocol):
     def aws_identity(self, role: str | None) -> Mapping[str, str]: ...
 
     def repo_root(self, start: Path) -> Path: ...
+
+    def load_module(self, module_dir: Path) -> ModuleConfig: ...
 
 
 def _str(value: Value, what: str) -> str:
@@ -158,6 +165,9 @@ class TerragruntFunctions(Mapping[str, TgFunction]):
         if name in METHODS:
             fn: TgFunction = getattr(self, name)
             return fn
+        if name in EXTRA_FUNCTIONS:
+            extra = EXTRA_FUNCTIONS[name]
+            return lambda *a: extra(self.ctx, self.host, a)
         raise KeyError(name)
 
     def _constant(self, name: str) -> Value:
@@ -220,6 +230,7 @@ class TerragruntFunctions(Mapping[str, TgFunction]):
                 f"read_terragrunt_config(): {relpath(path, self.host.cwd)} does not exist",
                 hint="fix the path or pass a default as the second argument",
             )
+        self.host.extras.reads.note(self.ctx.original_dir, path)
         try:
             return self.host.read_config(path, self.ctx)
         except EvalError:
@@ -274,7 +285,3 @@ class TerragruntFunctions(Mapping[str, TgFunction]):
     def _identity(self, name: str, args: tuple[Value, ...], key: str) -> Value:
         _arity(name, args, 0, 0)
         return self.host.aws_identity(self.ctx.iam_role).get(key, UNKNOWN)
-
-    def mark_as_read(self, *args: Value) -> Value:
-        _arity("mark_as_read", args, 1, 1)
-        return args[0]

@@ -18,21 +18,12 @@ from pydantic import BaseModel, ValidationError
 from orchestrator.config.blocks import Positions, PosKey
 from orchestrator.config.models import ModuleConfig
 from orchestrator.config.render import WRITTEN
+from orchestrator.config.retryable import DEFAULT_RETRYABLE_ERRORS
 from orchestrator.config.scope import did_you_mean
 from orchestrator.errors import ConfigError, ConfigErrors, Pos, TgoError
 from orchestrator.hcl.values import UNKNOWN, contains_unknown
 
 FREE_FORM = frozenset({"inputs", "locals", "mock_outputs", "outputs"})
-# Terragrunt's defaults when only retry_max_attempts / retry_sleep_interval_sec are set.
-DEFAULT_RETRYABLE_ERRORS = [
-    "(?s).*Failed to load state.*tcp.*timeout.*",
-    "(?s).*Failed to load backend.*TLS handshake timeout.*",
-    "(?s).*Creating metric alarm failed.*request to update this alarm is in progress.*",
-    "(?s).*Error installing provider.*TLS handshake timeout.*",
-    "(?s).*Error configuring the backend.*TLS handshake timeout.*",
-    "(?s).*Client\\.Timeout exceeded while awaiting headers.*",
-    "(?s).*connection reset by peer.*",
-]
 LEGACY = ("errors", "retry", "legacy_retryable_errors")
 LEGACY_NAMES = {
     "retryable_errors": "retryable_errors",
@@ -55,7 +46,7 @@ def _legacy_retry(raw: dict[str, Any], data: dict[str, Any], positions: Position
         data.pop(k, None)
     block: dict[str, Any] = {
         "name": "legacy_retryable_errors",
-        "retryable_errors": raw.get("retryable_errors", DEFAULT_RETRYABLE_ERRORS),
+        "retryable_errors": raw.get("retryable_errors", list(DEFAULT_RETRYABLE_ERRORS)),
     }
     if "retry_max_attempts" in raw:
         block["max_attempts"] = raw["retry_max_attempts"]

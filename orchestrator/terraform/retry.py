@@ -10,23 +10,8 @@ import re
 from dataclasses import dataclass
 
 from orchestrator.config.models import ModuleConfig
+from orchestrator.config.retryable import DEFAULT_RETRYABLE_ERRORS
 
-DEFAULT_RETRYABLE_ERRORS = (
-    r"(?s).*Failed to load state.*tcp.*timeout.*",
-    r"(?s).*Failed to load backend.*TLS handshake timeout.*",
-    r"(?s).*Creating metric alarm failed.*request to update this alarm is in progress.*",
-    r"(?s).*Error installing provider.*TLS handshake timeout.*",
-    r"(?s).*Error configuring the backend.*TLS handshake timeout.*",
-    r"(?s).*Error installing provider.*tcp.*timeout.*",
-    r"(?s).*Error installing provider.*tcp.*connection reset by peer.*",
-    r"NoSuchBucket: The specified bucket does not exist",
-    r"(?s).*Error creating SSM parameter: TooManyUpdates:.*",
-    r"(?s).*app.terraform.io.*: 429 Too Many Requests.*",
-    r"(?s).*ssh_exchange_identification.*Connection closed by remote host.*",
-    r"(?s).*Client\.Timeout exceeded while awaiting headers.*",
-    r"(?s).*Could not download module.*The requested URL returned error: 429.*",
-    r"(?s).*Error acquiring the state lock.*ConditionalCheckFailedException.*",
-)
 DEFAULT_MAX_ATTEMPTS = 3
 DEFAULT_SLEEP_S = 5.0
 

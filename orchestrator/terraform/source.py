@@ -6,6 +6,7 @@ Examples: ``../modules//vpc``, ``/abs/modules/app``, ``git::https://host/org/rep
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,3 +116,20 @@ def apply_source_map(address: str, source_map: Iterable[tuple[str, str]]) -> str
             _, subdir = split_subdir(address.split("?", 1)[0])
             return dest.rstrip("/") + (f"//{subdir}" if subdir else "")
     return address
+
+
+def source_for_module(flag: str, address: str | None, *, single: bool) -> str | None:
+    """The source a module runs from under ``--source flag``, as Terragrunt's
+    ``GetTerragruntSourceForModule``: for one module the flag itself; in a run-all the flag joined
+    with the module's ``//subdir`` (or, without one, the last part of the source's path up to its
+    first dot: ``git::...org/vpc.git`` gives ``<flag>//vpc``). None: no override (no flag, or the
+    module has no ``terraform.source``)."""
+    if not flag or not address:
+        return None
+    if single:
+        return flag
+    base, subdir = split_subdir(address.split("?", 1)[0])
+    if not subdir:
+        match = re.match(r"(?:.+/)(.+?)(?:\.|$)", base)
+        subdir = match.group(1) if match else ""
+    return flag.rstrip("/\\") + "//" + subdir.lstrip("/\\")

@@ -159,6 +159,23 @@ def cache_root(cfg: ModuleConfig) -> Path:
     return cfg.path / ".terragrunt-cache"
 
 
+def copy_root(cfg: ModuleConfig, address: str) -> Path:
+    """Where the source ``address`` of ``cfg`` is copied (the working copy without its ``//subdir``)."""
+    return cache_root(cfg) / hashlib.sha256(address.encode()).hexdigest()[:16]
+
+
+def working_dir_of(cfg: ModuleConfig) -> Path:
+    """The directory terraform runs in for ``cfg``, as :func:`prepare` makes it (nothing is touched):
+    the module itself without ``terraform.source``, else the ``//subdir`` of its working copy.
+    Raises ConfigError for a source tgo cannot fetch."""
+    address = cfg.terraform.source if cfg.terraform else None
+    if not address:
+        return cfg.path
+    source = parse_source(address, cfg.path, pos=Pos(str(cfg.config_file)))
+    dest = copy_root(cfg, address)
+    return dest / source.subdir if source.subdir else dest
+
+
 def prepare(cfg: ModuleConfig, env: Mapping[str, str]) -> WorkDir:
     """Copy the source, write generated files and the backend file; see the module doc."""
     pos = Pos(str(cfg.config_file))
@@ -202,7 +219,7 @@ def _working_copy(cfg: ModuleConfig, tf: TerraformBlock, address: str, env: Mapp
     removed, so a new ``exclude_from_copy`` takes effect on an existing cache."""
     rules = CopyRules.of(tf.include_in_copy, tf.exclude_from_copy)
     source = parse_source(address, cfg.path, pos=pos)
-    dest = cache_root(cfg) / hashlib.sha256(address.encode()).hexdigest()[:16]
+    dest = copy_root(cfg, address)
     copied = _fetch(source, dest, env, pos, rules)
     workdir = dest / source.subdir if source.subdir else dest
     if not workdir.is_dir():

@@ -158,7 +158,8 @@ class _Middleware:
         params = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
         if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
             params.update({k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()})
-        action = params.get("Action", "")
+        # Query APIs name the action in the body; JSON APIs (KMS...) in the X-Amz-Target header.
+        action = params.get("Action", "") or environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2]
         service = _service(environ)
         key = _access_key(environ)
         now = datetime.now(UTC)
