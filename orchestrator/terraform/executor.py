@@ -34,6 +34,7 @@ from orchestrator.terraform.commands import (
     init_argv,
     inputs_env,
 )
+from orchestrator.terraform.module_lock import module_lock
 from orchestrator.terraform.parsing import PlanSummary, parse_outputs, parse_plan
 from orchestrator.terraform.retry import ignored_because, retry_delay, retry_rules
 from orchestrator.terraform.state_lock import lock_id_in, may_hold_lock
@@ -118,7 +119,8 @@ class ModuleExecutor:
     def run(self, cfg: ModuleConfig, req: ExecRequest, out: ModuleOutput) -> ModuleRun:
         """Run ``req.command`` in ``cfg``'s module; see the module doc."""
         try:
-            return self._run(cfg, req, out)
+            with module_lock(cfg.path):  # a second tgo on this tree fails the module, never races in it
+                return self._run(cfg, req, out)
         except TgoError as err:
             out.note(f"error: {err.format()}")
             return ModuleRun("failed", reason=err.format(), stderr_tail=tuple(out.stderr_tail()))

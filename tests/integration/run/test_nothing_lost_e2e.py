@@ -1,14 +1,17 @@
 """Nothing a run finds out is lost to a failing disk, through the CLI with the real terraform: a full
 run directory (a tiny tmpfs filled to the last byte), a read-only one (a read-only tmpfs), and an
 unwritable ``--report-file``. Each module's real outcome is reported, the log failure is a warning
-naming the path, terraform's output still reaches the console, and the exit code is the modules'."""
+naming the path, terraform's output still reaches the console, and the exit code is the modules'.
+And a second tgo process on the same tree fails the module the first is running, naming its pid."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import os
+import signal
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -96,3 +99,46 @@ def test_an_unwritable_report_file_falls_back_with_a_message(runtime: Any, stub_
     assert res.returncode == 0 and "Traceback" not in res.stderr, res.stdout + res.stderr
     printed = res.stderr[res.stderr.index("here it is:") + len("here it is:") :]
     assert json.loads(printed[: printed.rindex("}") + 1])["exit_code"] == 0
+
+
+BUSY = """
+terraform {
+  before_hook "slow" {
+    commands = ["plan"]
+    execute  = ["sleep", "60"]
+  }
+}
+"""
+
+
+def test_a_second_tgo_on_the_same_tree_fails_the_busy_module_naming_the_pid(runtime: Any, stub_tree: StubTree) -> None:
+    root = stub_tree.root
+    for name, body in (("busy", BUSY), ("free", "")):
+        (root / name).mkdir()
+        (root / name / "main.tf").write_text(MAIN_TF % name)
+        (root / name / "terragrunt.hcl").write_text(body)
+    env = dict(runtime.environ, PYTHONPATH=str(REPO))
+    first = subprocess.Popen(
+        [sys.executable, "-m", "orchestrator", "run-all", "plan", "--include-dir", "busy"],
+        cwd=root,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+    )
+    assert first.stdout is not None
+    try:
+        for line in first.stdout:  # the first run is inside the module (its hook runs)
+            if "before_hook 'slow'" in line:
+                break
+        second = run_tgo(env, root, "run-all", "plan", "--report-file", str(root.parent / "second.json"))
+    finally:
+        first.send_signal(signal.SIGINT)
+        first.communicate(timeout=60)
+    out = second.stdout + second.stderr
+    assert second.returncode == 1, out
+    assert f"module in use by tgo pid {first.pid}" in out
+    assert "state lock" not in out.lower(), "never terraform's own lock error"
+    report = json.loads((root.parent / "second.json").read_text())
+    assert {m["path"]: m["status"] for m in report["modules"]} == {"busy": "failed", "free": "succeeded"}
