@@ -21,8 +21,9 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Coverage settings and the fail_under gate: [tool.coverage.*] in pyproject.toml.
 test: lint typecheck
-	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q --cov --cov-report=term
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit
@@ -37,4 +38,4 @@ schemas: $(STAMP)
 	$(BIN)/python -m orchestrator.schemas write schemas
 
 clean:
-	rm -rf $(VENV) .tgo .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .tgo .mypy_cache .ruff_cache .pytest_cache .coverage .coverage.*

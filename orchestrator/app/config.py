@@ -12,6 +12,7 @@ from typing import Any
 
 from orchestrator.app.auth import AwsAuth
 from orchestrator.aws.roles import RoleOverrides
+from orchestrator.config.cachekey import cache_key
 from orchestrator.config.fnservices import AwsCalls, FunctionServices, LazyAws
 from orchestrator.config.loader import ConfigLoader, LoadOptions, TreeResult
 from orchestrator.config.models import ModuleConfig
@@ -77,8 +78,16 @@ def function_services(
     return FunctionServices(runtime.environ, source=source, aws=LazyAws(build), working_dir=working_dir)
 
 
+def open_parse_cache(runtime: Runtime, working_dir: Path, explicit: Path | None = None) -> ParseCache | None:
+    """The parse cache for ``working_dir`` (see :func:`cache_dir_for`), authenticated with this
+    user's key; None (no cache, a slower run) when no key can be had. Raises UsageError for a
+    malformed ``TGO_CACHE_KEY``."""
+    secret = cache_key(runtime)
+    return ParseCache(cache_dir_for(runtime, working_dir, explicit), secret=secret) if secret else None
+
+
 def make_loader(runtime: Runtime, opts: ConfigOptions) -> ConfigLoader:
-    cache = ParseCache(cache_dir_for(runtime, opts.working_dir, opts.cache_dir)) if opts.use_cache else None
+    cache = open_parse_cache(runtime, opts.working_dir, opts.cache_dir) if opts.use_cache else None
     return ConfigLoader(runtime, cache=cache, options=opts.load, extras=function_services(runtime, source=opts.source))
 
 

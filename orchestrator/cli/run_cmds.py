@@ -51,10 +51,9 @@ def make_loader(
     kwargs["options"] = options if options is not None else load_options(runtime)
     kwargs["extras"] = function_services(runtime, source=source, aws=aws, single=single)
     if cache_dir is not None:
-        from orchestrator.app.config import cache_dir_for
-        from orchestrator.config.parsecache import ParseCache
+        from orchestrator.app.config import open_parse_cache
 
-        kwargs["cache"] = ParseCache(cache_dir_for(runtime, cache_dir))
+        kwargs["cache"] = open_parse_cache(runtime, cache_dir)
     loader: Loader = importlib.import_module("orchestrator.config.loader").ConfigLoader(runtime, **kwargs)
     return loader
 
