@@ -11,7 +11,9 @@ Contract (all methods thread-safe; one lock orders every write to the terminal):
   / ... counts, the running modules with their own elapsed time, the run's elapsed time) is redrawn under
   the output; otherwise status changes are plain ``[tgo]`` lines (``queued`` and ``waiting`` unprinted).
   States: ``waiting`` = dependencies not finished; ``queued`` = ready, held by ``--parallelism``.
-Nothing here knows terraform; secrets never reach it because argv and env are never printed.
+Nothing here knows terraform. argv and env are never printed; every line of a child's output is
+passed through the console's redactor (the credentials tgo handed out) before it is printed,
+logged or kept for the report.
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ class RunOutput:
         prefix (a single module) they go to stderr, so stdout carries only terraform's output."""
         if not lines:
             return
-        text = "\n".join(lines) + "\n"
+        text = self.console.redact("\n".join(lines) + "\n")
         with self._lock:
             if own and not self.prefix:
                 self.console.error(text)
@@ -154,7 +156,8 @@ class ModuleOutput:
         self.run.emit([f"[{self.display}] {warning}" if self.run.prefix else warning], own=True)
 
     def line(self, stream: str, text: str) -> None:
-        """One whole line of a child's ``stdout`` or ``stderr``."""
+        """One whole line of a child's ``stdout`` or ``stderr`` (secrets masked before anything else)."""
+        text = self.run.console.redact(text)
         warning = None
         with self._lock:
             if self._closed:

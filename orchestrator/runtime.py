@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol, TextIO
 
+from orchestrator.redaction import Redactor
+
 
 class Clock(Protocol):
     """Time as tgo sees it. Implementations must be thread-safe."""
@@ -45,21 +47,36 @@ class SystemClock:
 
 
 class Console:
-    """Thread-safe output: each call writes whole lines under one lock, so lines never interleave."""
+    """Thread-safe output: each call writes whole lines under one lock, so lines never interleave.
+    Everything written through :meth:`print` and :meth:`error` is passed through ``redactor`` (the
+    credentials tgo handed out); code writing to ``out`` directly must call :meth:`redact` itself."""
 
-    def __init__(self, out: TextIO | None = None, err: TextIO | None = None, *, color: bool | None = None):
+    def __init__(
+        self,
+        out: TextIO | None = None,
+        err: TextIO | None = None,
+        *,
+        color: bool | None = None,
+        redactor: Redactor | None = None,
+    ):
         self.out = out or sys.stdout
         self.err = err or sys.stderr
         self._lock = threading.Lock()
         self.is_tty = bool(getattr(self.out, "isatty", lambda: False)())
         self.color = self.is_tty if color is None else color
+        self.redactor = redactor or Redactor()
+
+    def redact(self, text: str) -> str:
+        return self.redactor.redact(text)
 
     def print(self, text: str = "") -> None:
+        text = self.redactor.redact(text)
         with self._lock:
             self.out.write(text if text.endswith("\n") else text + "\n")
             self.out.flush()
 
     def error(self, text: str) -> None:
+        text = self.redactor.redact(text)
         with self._lock:
             self.err.write(text if text.endswith("\n") else text + "\n")
             self.err.flush()
@@ -78,7 +95,9 @@ class Runtime:
     def from_os(cls) -> Runtime:
         env = dict(os.environ)
         color = None if "NO_COLOR" not in env else False
-        return cls(environ=env, cwd=Path.cwd(), console=Console(color=color))
+        redactor = Redactor()
+        redactor.add_environment(env)  # the base credentials reach terraform too
+        return cls(environ=env, cwd=Path.cwd(), console=Console(color=color, redactor=redactor))
 
     def getenv(self, *names: str, default: str | None = None) -> str | None:
         """The first of ``names`` set (non-empty) in the environment, else ``default``."""

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
 REFRESH_MARGIN_ENV = "TGO_IAM_REFRESH_MARGIN"
 DEFAULT_REFRESH_MARGIN = timedelta(minutes=5)
+MIN_LIFETIME_ENV = "TGO_IAM_MIN_LIFETIME"
+DEFAULT_MIN_LIFETIME = timedelta(seconds=900)
 
 
 @dataclass
@@ -72,7 +74,7 @@ class AwsAuth:
         broker mode the caller must :meth:`close` (try/finally) to remove the broker's directory.
         ``auth_provider``: the ``--auth-provider-cmd`` argv, run once per role session.
         """
-        margin = refresh_margin if refresh_margin is not None else _margin_from(runtime.environ)
+        margin = refresh_margin if refresh_margin is not None else _seconds_from(runtime.environ, REFRESH_MARGIN_ENV)
         from orchestrator.aws.sts import BotoStsClient  # botocore costs ~0.3 s: only when a command needs it
 
         client = sts if sts is not None else BotoStsClient(runtime.environ)
@@ -82,15 +84,25 @@ class AwsAuth:
             refresh_margin=margin,
             backoff=backoff,
             warn=lambda text: runtime.console.error(f"[tgo] warning: {text}"),
+            # Environment-credential mode: terraform cannot refresh what it is given.
+            min_lifetime=_seconds_from(runtime.environ, MIN_LIFETIME_ENV),
+            redactor=runtime.console.redactor,
         )
         session = default_session_name(runtime.clock.now(), uuid.uuid4().hex[:8])
         resolver = RoleResolver(overrides, session, runtime.cwd)
         fetch: Callable[[AssumeRequest], Credentials] = cache.get
+
+        def lasting(request: AssumeRequest) -> Credentials:
+            return cache.get(request, for_new_process=True)
+
+        for_process: Callable[[AssumeRequest], Credentials] = lasting
+
         extra_env = None
         provider = None
         if auth_provider:
             provider = AuthProvider(auth_provider, runtime.environ, runtime.cwd, runtime.clock, margin=margin)
             fetch = provider_fetch(provider, cache.get, session)
+            for_process = provider_fetch(provider, lasting, session)
             extra_env = provider_env(provider, cache.get, session)
 
         def new_broker() -> CredentialBroker:
@@ -102,7 +114,13 @@ class AwsAuth:
             )
 
         supply = CredentialSupply(
-            mode, fetch, resolver, runtime.environ, broker_factory=new_broker, extra_env=extra_env
+            mode,
+            fetch,
+            resolver,
+            runtime.environ,
+            broker_factory=new_broker,
+            extra_env=extra_env,
+            fetch_for_process=for_process,
         )
         auth = cls(cache, resolver, runtime, supply, provider)
         if isinstance(client, BotoStsClient):
@@ -191,14 +209,18 @@ class AwsAuth:
         return {**self.cache.stats(), **self.supply.stats()}
 
 
-def _margin_from(environ: Mapping[str, str]) -> timedelta:
-    value = environ.get(REFRESH_MARGIN_ENV)
+_DEFAULTS = {REFRESH_MARGIN_ENV: DEFAULT_REFRESH_MARGIN, MIN_LIFETIME_ENV: DEFAULT_MIN_LIFETIME}
+
+
+def _seconds_from(environ: Mapping[str, str], name: str) -> timedelta:
+    """``name`` in seconds (negative: 0); its default when unset or not a number."""
+    value = environ.get(name)
     if not value:
-        return DEFAULT_REFRESH_MARGIN
+        return _DEFAULTS[name]
     try:
         return timedelta(seconds=max(0, int(value)))
     except ValueError:
-        return DEFAULT_REFRESH_MARGIN
+        return _DEFAULTS[name]
 
 
 def load_configs(loader: Loader, working_dir: Path) -> list[ModuleConfig]:

@@ -332,7 +332,7 @@ def _report(
         sts=StsStats(**services.sts_stats()) if services.sts_stats is not None else None,
     )
     if options.report_file is not None:
-        save_report(report, options.report_file, run_dir, runtime.console.error)
+        save_report(report, options.report_file, run_dir, runtime.console.error, redact=runtime.console.redact)
     return report
 
 

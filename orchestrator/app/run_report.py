@@ -73,20 +73,28 @@ def locks_left(selection: Selection, command: TfCommand, ended: Ended) -> list[S
     return found
 
 
-def save_report(report: RunReport, path: Path, fallback_dir: Path, say: Callable[[str], None]) -> Path | None:
+def save_report(
+    report: RunReport,
+    path: Path,
+    fallback_dir: Path,
+    say: Callable[[str], None],
+    *,
+    redact: Callable[[str], str] = str,
+) -> Path | None:
     """Write ``report`` to ``path``; when that fails (``OSError``: read-only, full disk, a directory in
     the way), to ``fallback_dir/report.json``, and when that fails too, print it to ``say`` (stderr).
     Each fallback is announced with the reason. Returns where it was written (None: printed). Never
-    raises: a report that cannot be written must not turn a finished run into a crash."""
+    raises: a report that cannot be written must not turn a finished run into a crash. ``redact``
+    masks the credentials tgo handed out (``say`` must mask them itself, as the console does)."""
     try:
-        write_report(report, path)
+        write_report(report, path, redact=redact)
         return path
     except OSError as err:
         problem = f"cannot write the report to {path}: {err.strerror or err}"
     fallback = fallback_dir / "report.json"
     if fallback != path:
         try:
-            write_report(report, fallback)
+            write_report(report, fallback, redact=redact)
             say(f"[tgo] warning: {problem}; wrote it to {fallback}")
             return fallback
         except OSError as err:
@@ -96,9 +104,11 @@ def save_report(report: RunReport, path: Path, fallback_dir: Path, say: Callable
     return None
 
 
-def write_report(report: RunReport, path: Path) -> None:
+def write_report(report: RunReport, path: Path, *, redact: Callable[[str], str] = str) -> None:
+    """Write ``report`` as JSON; ``redact`` masks the credentials tgo handed out (a module's stderr
+    tail, a reason quoting a command's output)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(report.model_dump_json(indent=2) + "\n")
+    path.write_text(redact(report.model_dump_json(indent=2) + "\n"))
 
 
 def _placed(selection: Selection, cfg: ModuleConfig | None) -> dict[str, str | None]:

@@ -68,11 +68,10 @@ def _reader(runtime: Runtime, working_dir: Path) -> LoaderStackReader:
     # A loader of its own: generation creates files that a loader reused afterwards might remember
     # as missing (its filesystem answers are memoized for one run). Parsed stack files go to the
     # same on-disk cache as validate's, so an unchanged regeneration parses nothing.
-    from orchestrator.app.config import cache_dir_for
+    from orchestrator.app.config import open_parse_cache
     from orchestrator.config.module import ModuleLoad
-    from orchestrator.config.parsecache import ParseCache
 
-    loader = ConfigLoader(runtime, cache=ParseCache(cache_dir_for(runtime, working_dir)))
+    loader = ConfigLoader(runtime, cache=open_parse_cache(runtime, working_dir))
     return LoaderStackReader(loader, ModuleLoad(loader.services, None, None))
 
 

@@ -12,6 +12,13 @@ Contract of :class:`CredentialCache`:
   remembered for ``failure_ttl`` so the other modules of that role fail fast without new calls.
 - Role chaining: when the base identity is an assumed role, durations above one hour are clamped
   to 3600 s and the ``warn`` callback is told once.
+- New processes (``get(..., for_new_process=True)``, what environment-credential mode hands to
+  terraform, hooks and ``run_cmd``): such a process cannot refresh what it got, so a cached session
+  is handed to one only while it has at least the refresh margin plus :func:`useful_lifetime` left;
+  after that it is refreshed, and a fresh session with less than that is a ``SessionTooShort``
+  RoleAssumeError (``min_lifetime`` 0, as for the credential broker which refreshes, turns this off).
+- Every session obtained is given to ``redactor`` (secret key and session token) so that tgo can
+  mask them in everything it prints or writes.
 - Thread-safe: every public method may be called from any number of threads at once.
 """
 
@@ -26,11 +33,22 @@ from typing import TypeVar
 from orchestrator.aws.backoff import Backoff
 from orchestrator.aws.model import AssumeRequest, CallerIdentity, Credentials, StsClient, StsError
 from orchestrator.errors import AuthError
+from orchestrator.redaction import Redactor
 from orchestrator.runtime import Clock
 
 T = TypeVar("T")
 CHAINED_MAX_DURATION = 3600
 STAT_NAMES = ("assume_role_calls", "cache_hits", "refreshes", "throttled_retries")
+DEFAULT_SESSION_SECONDS = 3600  # what STS gives when no duration is asked for
+
+
+def useful_lifetime(min_lifetime: timedelta, margin: timedelta, duration_seconds: int | None) -> timedelta:
+    """How long, beyond the refresh margin, a session must still last to be handed to a new process:
+    ``min_lifetime``, but at most half of what a session of ``duration_seconds`` lasts beyond the
+    margin, so that the shortest sessions AWS grants (900 s) stay usable and are reused for a while
+    instead of being refreshed for every process."""
+    duration = timedelta(seconds=duration_seconds or DEFAULT_SESSION_SECONDS)
+    return max(timedelta(0), min(min_lifetime, (duration - margin) / 2))
 
 
 def _hint_for(code: str) -> str:
@@ -80,10 +98,14 @@ class CredentialCache:
         backoff: Backoff | None = None,
         failure_ttl: timedelta = timedelta(seconds=60),
         warn: Callable[[str], None] | None = None,
+        min_lifetime: timedelta = timedelta(0),
+        redactor: Redactor | None = None,
     ) -> None:
         self._sts = sts
         self._clock = clock
         self.refresh_margin = refresh_margin
+        self.min_lifetime = min_lifetime
+        self._redactor = redactor or Redactor()
         self._backoff = backoff or Backoff()
         self._failure_ttl = failure_ttl
         self._warn = warn or _noop
@@ -95,23 +117,25 @@ class CredentialCache:
 
     # -- public API -------------------------------------------------------------------------------
 
-    def get(self, request: AssumeRequest) -> Credentials:
-        """Credentials for ``request`` valid for at least ``refresh_margin`` more.
+    def get(self, request: AssumeRequest, *, for_new_process: bool = False) -> Credentials:
+        """Credentials for ``request`` valid for at least ``refresh_margin`` more (plus the useful
+        lifetime ``for_new_process``: see the module doc).
 
-        Raises RoleAssumeError when STS refuses (after retrying throttling), BaseIdentityError when
-        the base credentials needed to check for role chaining do not work.
+        Raises RoleAssumeError when STS refuses (after retrying throttling) or gives a session too
+        short, BaseIdentityError when the base credentials needed to check for role chaining do not work.
         """
         entry = self._entry(request)
+        floor = self._floor(request) if for_new_process else timedelta(0)
         with entry.lock:
             now = self._clock.now()
-            if entry.credentials is not None and self._fresh(entry.credentials, now):
+            if entry.credentials is not None and self._fresh(entry.credentials, now, floor):
                 self._count("cache_hits")
                 return entry.credentials
             if entry.failure is not None and entry.failed_at is not None and now - entry.failed_at < self._failure_ttl:
                 raise entry.failure
             refreshing = entry.credentials is not None
             try:
-                creds = self._assume(request)
+                creds = self._assume(request, floor)
             except RoleAssumeError as err:
                 entry.failure, entry.failed_at, entry.credentials = err, now, None
                 raise
@@ -153,10 +177,16 @@ class CredentialCache:
         with self._lock:
             self._stats[name] += 1
 
-    def _fresh(self, creds: Credentials, now: datetime) -> bool:
-        return creds.expiration is None or creds.expiration - self.refresh_margin > now
+    def _fresh(self, creds: Credentials, now: datetime, floor: timedelta = timedelta(0)) -> bool:
+        return creds.expiration is None or creds.expiration - self.refresh_margin - floor > now
 
-    def _assume(self, request: AssumeRequest) -> Credentials:
+    def _floor(self, request: AssumeRequest) -> timedelta:
+        if self.min_lifetime <= timedelta(0):
+            return timedelta(0)
+        # The asked-for duration, not the chained clamp: asking for it costs a GetCallerIdentity.
+        return useful_lifetime(self.min_lifetime, self.refresh_margin, request.duration_seconds)
+
+    def _assume(self, request: AssumeRequest, floor: timedelta) -> Credentials:
         duration = self._effective_duration(request)
 
         def attempt() -> Credentials:
@@ -164,13 +194,21 @@ class CredentialCache:
             return self._sts.assume_role(request, duration)
 
         creds = self._call(attempt, request.role_arn)
-        if not self._fresh(creds, self._clock.now()):
+        self._redactor.add(creds.secret_access_key, creds.session_token)
+        if not self._fresh(creds, self._clock.now(), floor):
+            margin = int(self.refresh_margin.total_seconds())
+            if floor:
+                why = (
+                    f"less than the {margin + int(floor.total_seconds())} s a new process needs (refresh margin "
+                    f"{margin} s + minimum useful lifetime {int(floor.total_seconds())} s, TGO_IAM_MIN_LIFETIME)"
+                )
+            else:
+                why = f"which is inside the refresh margin of {margin} s"
             raise RoleAssumeError(
                 request.role_arn,
                 "SessionTooShort",
-                f"the session expires at {creds.expiration} which is inside the refresh margin "
-                f"of {int(self.refresh_margin.total_seconds())} s",
-                hint="ask for a longer iam_assume_role_duration or a shorter refresh margin",
+                f"the session expires at {creds.expiration}, {why}",
+                hint="ask for a longer iam_assume_role_duration, or lower TGO_IAM_MIN_LIFETIME/TGO_IAM_REFRESH_MARGIN",
             )
         return creds
 

@@ -3,7 +3,9 @@
 - :func:`module_env_factory`: the environment overlay for every terraform/hook process of a module.
 - :func:`role_env_factory`: the same for ``run_cmd`` given a bare role ARN.
 
-Each returned callable is thread-safe (the cache is) and raises AuthError when the role cannot be
+Both are for environment-credential mode: each call starts a process that cannot refresh what it
+gets, so the session must last (``for_new_process``, see CredentialCache). Each returned callable
+is thread-safe (the cache is) and raises AuthError when the role cannot be
 assumed; the run engine treats that as a failure of the module, not of the run.
 """
 
@@ -26,7 +28,7 @@ def module_env_factory(
         request = resolver.request_for(module)
         if request is None:
             return {}
-        return cache.get(request).environment()
+        return cache.get(request, for_new_process=True).environment()
 
     return credentials_env
 
@@ -38,6 +40,6 @@ def role_env_factory(cache: CredentialCache, resolver: RoleResolver) -> Callable
         request = resolver.request_for_role(role)
         if request is None:
             return {}
-        return cache.get(request).environment()
+        return cache.get(request, for_new_process=True).environment()
 
     return role_env

@@ -56,8 +56,12 @@ class CredentialSupply:
         *,
         broker_factory: Callable[[], CredentialBroker],
         extra_env: Callable[[AssumeRequest | None], dict[str, str | None]] | None = None,
+        fetch_for_process: Callable[[AssumeRequest], Credentials] | None = None,
     ) -> None:
         self.mode = mode
+        # env mode: a process given keys cannot refresh them, so they must last (the cache's
+        # ``for_new_process``, TGO_IAM_MIN_LIFETIME); the broker refreshes and needs no such floor.
+        self._fetch_for_process = fetch_for_process or fetch
         self._extra_env = extra_env  # --auth-provider-cmd's envs (and base credentials)
         self._fetch = fetch
         self._resolver = resolver
@@ -77,9 +81,9 @@ class CredentialSupply:
             return self._broker
 
     def _overlay(self, holder: str, request: AssumeRequest, deps: list[str]) -> dict[str, str | None]:
-        creds = self._fetch(request)  # fail here, with the reason, rather than inside terraform
         if self.mode == "env":
-            return creds.environment()
+            return self._fetch_for_process(request).environment()
+        self._fetch(request)  # fail here, with the reason, rather than inside terraform
         broker = self._running_broker()
         return broker.env(broker.grant(holder, request, deps), self._environ)
 

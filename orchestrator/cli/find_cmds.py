@@ -18,10 +18,9 @@ from typing import Any
 
 import click
 
-from orchestrator.app.config import cache_dir_for
+from orchestrator.app.config import open_parse_cache
 from orchestrator.app.find import FindOptions, Found, find, rel, to_json
 from orchestrator.config.loader import ConfigLoader
-from orchestrator.config.parsecache import ParseCache
 from orchestrator.errors import UsageError
 from orchestrator.runtime import Runtime
 
@@ -79,7 +78,7 @@ def _run(kwargs: dict[str, Any]) -> tuple[Runtime, FindOptions, list[Found]]:
         include_dirs=kwargs["include_dir"],
         exclude_dirs=kwargs["exclude_dir"],
     )
-    cache = None if kwargs["no_cache"] else ParseCache(cache_dir_for(runtime, root))
+    cache = None if kwargs["no_cache"] else open_parse_cache(runtime, root)
     return runtime, opts, find(ConfigLoader(runtime, cache=cache), opts)
 
 

@@ -23,6 +23,7 @@ from orchestrator.cli.load_flags import click_load_flags, load_options
 from orchestrator.cli.run_argv import RunArgv, flags_help, split_run_argv
 from orchestrator.config.services import LoadOptions
 from orchestrator.errors import UsageError
+from orchestrator.redaction import NOTICE
 from orchestrator.report.summary import account_plan_lines, summary_lines
 from orchestrator.runtime import Runtime
 from orchestrator.terraform.commands import TfCommand
@@ -244,6 +245,8 @@ def _run(args: tuple[str, ...], *, single: bool, group_all: bool = False, stacks
         table = account_plan_lines(report, names_by_id(known))
         for line in ["", *table] if table else []:
             say(line)
+    if runtime.console.redactor.redacted:
+        runtime.console.error(f"[tgo] note: {NOTICE}")
     return report.exit_code
 
 
