@@ -1,6 +1,7 @@
 """Credentials tgo hands out never reach its console, logs or report, even at ``TF_LOG=TRACE``
 (terraform then prints ``X-Amz-Security-Token`` headers), nor through a hook or ``run_cmd`` that
-prints its environment; and a new terraform process never starts with a session about to expire.
+prints its environment, in either credential mode; and in environment-credential mode a new
+terraform process never starts with a session about to expire (the broker refreshes, so needs no floor).
 Real terraform 1.0.3, S3 state on the moto server, a role per module."""
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ terraform {
 MAIN_TF = 'output "ok" {\n  value = "yes"\n}\n'
 
 
-def _tree(tmp_path: Path, moto: MotoServer, bucket: str) -> Path:
+def _tree(tmp_path: Path, moto: MotoServer, bucket: str, *, run_cmd: bool = True) -> Path:
     boto3.client(
         "s3",
         endpoint_url=moto.url,
@@ -65,7 +66,10 @@ def _tree(tmp_path: Path, moto: MotoServer, bucket: str) -> Path:
     ).create_bucket(Bucket=bucket)
     live = tmp_path / "live"
     (live / "app").mkdir(parents=True)
-    (live / "root.hcl").write_text(ROOT_HCL % {"role": ROLES[0], "bucket": bucket, "url": moto.url})
+    root = ROOT_HCL % {"role": ROLES[0], "bucket": bucket, "url": moto.url}
+    if not run_cmd:  # a run_cmd is a new process too: its refusal would end the run as a config error
+        root = root.replace('run_cmd("sh", "-c", ', "trimspace(")
+    (live / "root.hcl").write_text(root)
     (live / "app" / "terragrunt.hcl").write_text('include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\n')
     (live / "app" / "main.tf").write_text(MAIN_TF)
     return live
@@ -78,20 +82,21 @@ def _env(tmp_path: Path, moto: MotoServer, **extra: str) -> dict[str, str]:
     return env
 
 
-def test_trace_logs_hooks_and_run_cmd_output_are_redacted(moto: MotoServer, tmp_path: Path) -> None:
-    live = _tree(tmp_path, moto, "tgo-secrets-trace")
+@pytest.mark.parametrize("mode", ["env", "broker"])
+def test_trace_logs_hooks_and_run_cmd_output_are_redacted(moto: MotoServer, tmp_path: Path, mode: str) -> None:
+    live = _tree(tmp_path, moto, f"tgo-secrets-trace-{mode}")
     report_file = tmp_path / "report.json"
-    res = run_tgo(
-        _env(tmp_path, moto, TF_LOG="TRACE"), live, "run-all", "apply", "--yes", "--report-file", str(report_file)
-    )
+    args = ("run-all", "apply", "--yes", "--credentials", mode, "--report-file", str(report_file))
+    res = run_tgo(_env(tmp_path, moto, TF_LOG="TRACE"), live, *args)
     output = res.stdout + res.stderr
     assert res.returncode == 0, output[-3000:]
     secrets = moto.issued_secrets()
     assert secrets, "the module ran under an assumed role"
     assert "X-Amz-Security-Token" in output, "terraform traced its requests"
-    shown = [ln for ln in output.splitlines() if "AWS_SESSION_TOKEN" in ln or "run_cmd" in ln]
-    assert f"AWS_SESSION_TOKEN={MASK}" in output, shown
-    assert f"run_cmd: run_cmd sees {MASK} {MASK}" in output, shown
+    if mode == "env":  # the hook and run_cmd got the keys themselves, and printed them
+        shown = [ln for ln in output.splitlines() if "AWS_SESSION_TOKEN" in ln or "run_cmd" in ln]
+        assert f"AWS_SESSION_TOKEN={MASK}" in output, shown
+        assert f"run_cmd: run_cmd sees {MASK} {MASK}" in output, shown
     assert not [s for s in secrets if s in output]
     assert output.count("were redacted") == 1
     written = [p for p in (live / ".tgo").rglob("*") if p.is_file()] + [report_file]
@@ -103,12 +108,13 @@ def test_trace_logs_hooks_and_run_cmd_output_are_redacted(moto: MotoServer, tmp_
 
 
 def test_new_terraform_never_gets_a_session_with_minutes_left(moto: MotoServer, tmp_path: Path) -> None:
-    live = _tree(tmp_path, moto, "tgo-secrets-lifetime")
+    live = _tree(tmp_path, moto, "tgo-secrets-lifetime", run_cmd=False)
     # Sessions the server hands out now end 10 minutes from now (as if assumed 50 minutes ago).
     moto.set_time_offset(-timedelta(minutes=50))
-    refused = run_tgo(_env(tmp_path, moto), live, "run-all", "plan", "--non-interactive")
+    plan = ("run-all", "plan", "--non-interactive", "--credentials", "env")
+    refused = run_tgo(_env(tmp_path, moto), live, *plan)
     assert refused.returncode == 1, refused.stdout + refused.stderr
     assert "SessionTooShort" in refused.stdout + refused.stderr and "TGO_IAM_MIN_LIFETIME" in refused.stdout
     assert not list(live.rglob("terraform.tfstate")) and not list(live.rglob(".terraform"))
-    allowed = run_tgo(_env(tmp_path, moto, TGO_IAM_MIN_LIFETIME="120"), live, "run-all", "plan", "--non-interactive")
+    allowed = run_tgo(_env(tmp_path, moto, TGO_IAM_MIN_LIFETIME="120"), live, *plan)
     assert allowed.returncode == 0, allowed.stdout + allowed.stderr
