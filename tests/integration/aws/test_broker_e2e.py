@@ -133,6 +133,9 @@ def world(moto: MotoServer) -> Iterator[World]:
             "TF_CLI_CONFIG_FILE": str(cli_config),
             "TG_TF_PATH": str(terraform_path()),
             "TGO_IAM_REFRESH_MARGIN": str(MARGIN_S),
+            # Sessions here last seconds: env mode would refuse them up front (SessionTooShort) unless
+            # the minimum useful lifetime is off, and this file shows what env mode does mid-apply.
+            "TGO_IAM_MIN_LIFETIME": "0",
             **moto.env(),
         }
         root = tmp / "live"
