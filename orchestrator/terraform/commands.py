@@ -27,6 +27,14 @@ NO_COLOR_COMMANDS = frozenset(
 NO_INIT_COMMANDS = frozenset({"init", "fmt", "version", "-version", "--version", "help", "-help", "--help"})
 
 
+_TRUE = frozenset({"1", "t", "true"})  # Go's strconv.ParseBool, which terraform's boolean flags use
+
+
+def _destroy_flag(arg: str) -> bool:
+    name, eq, value = arg.lstrip("-").partition("=")
+    return arg.startswith("-") and name == "destroy" and (not eq or value.lower() in _TRUE)
+
+
 @dataclass(frozen=True)
 class TfCommand:
     """A terraform command and the user's arguments for it, e.g. ``plan -detailed-exitcode``."""
@@ -36,8 +44,10 @@ class TfCommand:
 
     @property
     def is_destroy(self) -> bool:
-        """True for ``destroy`` and ``plan -destroy`` / ``apply -destroy``: run in reverse order."""
-        return self.name == "destroy" or (self.name in {"plan", "apply"} and "-destroy" in self.args)
+        """True for ``destroy`` and ``plan -destroy`` / ``apply -destroy``: run in reverse order,
+        and ``prevent_destroy`` holds. Every spelling terraform's flag parser accepts counts
+        (``-destroy``, ``--destroy``, ``-destroy=true``): one it missed would bypass prevent_destroy."""
+        return self.name == "destroy" or (self.name in {"plan", "apply"} and any(map(_destroy_flag, self.args)))
 
     @property
     def detailed_exitcode(self) -> bool:
