@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from orchestrator.errors import EvalError, TgoError
 from orchestrator.hcl.functions.crypto import digest
+from orchestrator.hcl.functions.globs import compile_glob
 from orchestrator.hcl.functions.registry import Builtin, table, want_obj, want_str
 from orchestrator.hcl.values import Value
 
@@ -93,14 +94,24 @@ def fn_fileexists(ctx: EvalContext, path: Value) -> Value:
 
 
 def fn_fileset(ctx: EvalContext, path: Value, pattern: Value) -> Value:
+    """Terraform's fileset: the files (not directories) under ``path`` whose path relative to it
+    matches the doublestar ``pattern`` (:mod:`.globs`); an invalid pattern is an error."""
     root = resolve(ctx, want_str("fileset", 1, path))
     glob = want_str("fileset", 2, pattern)
+    try:
+        matcher = compile_glob(glob)
+    except ValueError as exc:
+        raise EvalError(f'fileset(): invalid pattern "{glob}": {exc}') from None
     if not root.is_dir():
         return []
-    try:
-        found = {p.relative_to(root).as_posix() for p in root.glob(glob) if p.is_file()}
-    except (ValueError, OSError) as exc:
-        raise EvalError(f'fileset(): invalid pattern "{glob}": {exc}') from None
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        rel_dir = Path(dirpath).relative_to(root).as_posix()
+        for name in filenames:
+            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
+            if matcher.fullmatch(rel):
+                found.append(rel)
     return sorted(found)
 
 

@@ -232,3 +232,46 @@ def test_yamldecode_as_terraform(ev: Ev, source: str, text: str, want: Any) -> N
 def test_yamldecode_refuses_what_terraform_refuses(ev: Ev, text: str) -> None:
     with pytest.raises(EvalError, match="yamldecode"):
         ev("yamldecode(t)", {"t": text})
+
+
+# Terraform internal/lang/funcs/filesystem_test.go TestFileSet (doublestar patterns), plus the
+# brace alternatives doublestar supports.
+FILESET: list[tuple[str, Any]] = [
+    ("testdata/missing", []),
+    ("testdata/missing*", []),
+    ("*/missing", []),
+    ("testdata", []),  # a directory is not a file
+    ("testdata*", []),
+    ("testdata/*.txt", ["testdata/hello.txt"]),
+    ("testdata/hello.txt", ["testdata/hello.txt"]),
+    ("testdata/hello.???", ["testdata/hello.txt"]),
+    ("testdata/hello*", ["testdata/hello.tmpl", "testdata/hello.txt"]),
+    ("*/hello.txt", ["testdata/hello.txt"]),
+    ("*/*.txt", ["testdata/hello.txt"]),
+    ("*/hello*", ["testdata/hello.tmpl", "testdata/hello.txt"]),
+    ("testdata/hello.{txt,tmpl}", ["testdata/hello.tmpl", "testdata/hello.txt"]),
+    ("**/*.{txt,json}", ["testdata/hello.txt", "testdata/sub/a.json"]),
+    ("testdata/{hello.{txt,tmpl},sub/*}", ["testdata/hello.tmpl", "testdata/hello.txt", "testdata/sub/a.json"]),
+]
+
+
+@pytest.fixture(scope="module")
+def fs_ev(tmp_path_factory: pytest.TempPathFactory) -> Ev:
+    from tests.unit.hcl.conftest import make_eval
+
+    root = tmp_path_factory.mktemp("fileset")
+    (root / "testdata" / "sub").mkdir(parents=True)
+    for name in ("testdata/hello.txt", "testdata/hello.tmpl", "testdata/sub/a.json"):
+        (root / name).write_text("x")
+    return make_eval(root)
+
+
+@pytest.mark.parametrize(("pattern", "want"), FILESET, ids=[c[0] for c in FILESET])
+def test_fileset_as_terraform(fs_ev: Ev, pattern: str, want: list[str]) -> None:
+    assert fs_ev(f'fileset(".", "{pattern}")') == want
+
+
+@pytest.mark.parametrize("pattern", ["[", "\\\\", "{a,b", "a/[b"])
+def test_fileset_rejects_invalid_patterns(fs_ev: Ev, pattern: str) -> None:
+    with pytest.raises(EvalError, match="fileset\\(\\): invalid pattern"):
+        fs_ev(f'fileset(".", "{pattern}")')
