@@ -275,3 +275,65 @@ def test_fileset_as_terraform(fs_ev: Ev, pattern: str, want: list[str]) -> None:
 def test_fileset_rejects_invalid_patterns(fs_ev: Ev, pattern: str) -> None:
     with pytest.raises(EvalError, match="fileset\\(\\): invalid pattern"):
         fs_ev(f'fileset(".", "{pattern}")')
+
+
+# Terraform internal/lang/funcs/cidr_test.go (TestCidrHost, TestCidrNetmask, TestCidrSubnet,
+# TestCidrSubnets), zero-prefixed octets read as decimal included.
+CIDR: list[tuple[str, Any]] = [
+    ('cidrhost("192.168.1.0/24", 5)', "192.168.1.5"),
+    ('cidrhost("192.168.1.0/24", -5)', "192.168.1.251"),
+    ('cidrhost("192.168.1.0/24", -256)', "192.168.1.0"),
+    ('cidrhost("010.001.0.0/24", 6)', "10.1.0.6"),
+    ('cidrnetmask("192.168.1.0/32")', "255.255.255.255"),
+    ('cidrnetmask("0.0.0.0/0")', "0.0.0.0"),
+    ('cidrnetmask("010.001.0.0/24")', "255.255.255.0"),
+    ('cidrsubnet("192.168.2.0/20", 4, 6)', "192.168.6.0/24"),
+    ('cidrsubnet("fe80::/48", 16, 6)', "fe80:0:0:6::/64"),
+    ('cidrsubnet("::ffff:192.168.0.0/112", 8, 6)', "192.168.6.0/24"),
+    ('cidrsubnet("fe80::/48", 33, 6)', "fe80::3:0:0:0/81"),
+    ('cidrsubnet("010.001.0.0/24", 4, 1)', "10.1.0.16/28"),
+    (
+        'cidrsubnets("10.0.0.0/21", 3, 3, 3, 4, 4, 4, 7, 7, 7)',
+        [
+            "10.0.0.0/24",
+            "10.0.1.0/24",
+            "10.0.2.0/24",
+            "10.0.3.0/25",
+            "10.0.3.128/25",
+            "10.0.4.0/25",
+            "10.0.4.128/28",
+            "10.0.4.144/28",
+            "10.0.4.160/28",
+        ],
+    ),
+    ('cidrsubnets("010.0.0.0/21", 3)', ["10.0.0.0/24"]),
+]
+CIDR_ERRORS: list[tuple[str, str]] = [
+    ('cidrhost("192.168.1.0/30", 255)', "does not fit"),
+    ('cidrhost("192.168.1.0/30", -255)', "does not fit"),
+    ('cidrhost("not-a-cidr", 6)', "is not a CIDR prefix"),
+    ('cidrhost("10.256.0.0/8", 6)', "is not a CIDR prefix"),
+    ('cidrhost("10.0.0.0/8", 0.75)', "must be a whole number"),
+    ('cidrnetmask("1::/64")', "only supports IPv4"),
+    ('cidrsubnet("192.168.0.0/30", 4, 6)', "cannot extend"),
+    ('cidrsubnets("10.0.0.0/30", 1, 3)', "would extend prefix to 33 bits, which is too long for an IPv4 address"),
+    (
+        'cidrsubnets("10.0.0.0/8", 1, 1, 1)',
+        "not enough remaining address space for a subnet with a prefix of 9 bits after 10.128.0.0/9",
+    ),
+    ('cidrsubnets("10.0.0.0/8", 1, 0)', "must extend prefix by at least one bit"),
+    ('cidrsubnets("10.0.0.0/8", 1, -1)', "must extend prefix by at least one bit"),
+    ('cidrsubnets("fe80::/48", 1, 33)', "may not extend prefix by more than 32 bits"),
+]
+
+
+@pytest.mark.parametrize(("src", "want"), CIDR, ids=[c[0] for c in CIDR])
+def test_cidr_as_terraform(ev: Ev, src: str, want: Any) -> None:
+    assert ev(src) == want
+
+
+@pytest.mark.parametrize(("src", "message"), CIDR_ERRORS, ids=[c[0] for c in CIDR_ERRORS])
+def test_cidr_errors_as_terraform(ev: Ev, src: str, message: str) -> None:
+    with pytest.raises(EvalError) as info:
+        ev(src)
+    assert message in info.value.message
