@@ -42,7 +42,7 @@ class Tree:
 class Loader:
     """Builds plain ModuleConfigs (so the benchmark measures the run engine, not the config loader)."""
 
-    def load_tree(self, dirs: list[Path], *, command: str | None = None) -> Tree:
+    def load_tree(self, dirs: list[Path], *, command: str | None = None, discovery: bool = False) -> Tree:
         return Tree({d: ModuleConfig(path=d, config_file=d / "terragrunt.hcl", inputs={"n": 3}) for d in dirs}, [])
 
     def load_module(self, dir: Path, *, command: str | None = None, outputs: Any = None) -> ModuleConfig:

@@ -42,7 +42,7 @@ class Loader:
     def __init__(self, configs: dict[Path, ModuleConfig]) -> None:
         self.configs = configs
 
-    def load_tree(self, dirs: list[Path], *, command: str | None = None) -> Tree:
+    def load_tree(self, dirs: list[Path], *, command: str | None = None, discovery: bool = False) -> Tree:
         return Tree({d: self.configs[d] for d in dirs}, [])
 
     def load_module(self, dir: Path, *, command: str | None = None, outputs: Any = None) -> ModuleConfig:
