@@ -76,8 +76,6 @@ class Head:
     features: dict[str, Value]
     feature_positions: dict[str, Pos | None]
     positions: Positions
-    reads_dependency: bool
-    """True when this file or one it includes refers to ``dependency`` anywhere."""
 
 
 class Session(Host, Protocol):
@@ -152,7 +150,7 @@ class FileEvaluation:
         )
         resolved = resolver.resolve(head.dependencies)
         feature = feature_variable(head.features, self.session.feature_overrides, head.feature_positions)
-        ev = self.finish(head, dependency_variable(resolved), feature)
+        ev = self.finish(head, dependency_variable(resolved), feature, own=True)
         raw = dict(ev.raw)
         if resolved:
             raw["dependency"] = resolved
@@ -191,7 +189,6 @@ class FileEvaluation:
         merged = merge_dependency_blocks(
             ((s.merge_strategy, h.dependencies) for s, h in zip(specs, heads, strict=True)), own
         )
-        reads = "dependency" in self.session.variables_in(self.path) or any(h.reads_dependency for h in heads)
         return Head(
             self.path,
             self.ctx,
@@ -204,7 +201,6 @@ class FileEvaluation:
             features,
             feature_pos,
             dict(self.positions),
-            reads,
         )
 
     def _include_specs(self, body: Body) -> list[IncludeSpec]:
@@ -311,9 +307,12 @@ class FileEvaluation:
         return {name: ev.value(body.attributes[name], (name,)) for name in IAM_ATTRIBUTES if name in body.attributes}
 
     # second half ---------------------------------------------------------------------------------
-    def finish(self, head: Head, dependency: Mapping[str, Value], feature: Mapping[str, Value]) -> Evaluated:
+    def finish(
+        self, head: Head, dependency: Mapping[str, Value], feature: Mapping[str, Value], *, own: bool = False
+    ) -> Evaluated:
         """The rest of the file (and of every file it includes) with the module's merged
-        ``dependency`` and ``feature`` variables; ``raw`` holds no ``dependency`` (the caller's)."""
+        ``dependency`` and ``feature`` variables; ``raw`` holds no ``dependency`` (the caller's).
+        ``own``: the file is the module's own (then :meth:`run` decides what reads outputs)."""
         body = self.session.body(self.path)
         self.ctx = head.ctx
         self.positions = dict(head.positions)
@@ -331,8 +330,16 @@ class FileEvaluation:
             raw["locals"] = head.locals
         raw.update(head.iam)
         evaluate_rest(body, raw, self.blocks(), self._dependency_dir)
-        reads = bool(dependency) and head.reads_dependency
+        # Whether the result depends on dependency outputs (then it is not memoized): only looked
+        # at when there are dependencies, since it walks the file's syntax tree.
+        reads = bool(dependency) and not own and self._reads_dependency(head)
         return self._merge(raw, head.specs, finished, reads)
+
+    def _reads_dependency(self, head: Head) -> bool:
+        """True when ``head``'s file or one it includes refers to ``dependency`` anywhere."""
+        if "dependency" in self.session.variables_in(head.path):
+            return True
+        return any(self._reads_dependency(inc) for inc in head.includes)
 
     def _dependency_dir(self, value: Value, key: tuple[str, ...]) -> Path:
         fs, cwd = self.session.fs, self.session.cwd
