@@ -13,6 +13,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from tests.integration.stacks.conftest import StackRepo, copy_sample
 from tests.support.cli import run_tgo
@@ -73,7 +74,13 @@ def moto() -> Iterator[MotoServer]:
     srv = MotoServer().start()
     try:
         for account in ACCOUNTS.values():
-            _admin(srv, account, "iam").create_role(RoleName="tgo-deploy", AssumeRolePolicyDocument=TRUST)
+            # moto keeps one backend per process: another test module of this worker may have made the
+            # same role already (its server is gone, its state is not).
+            try:
+                _admin(srv, account, "iam").create_role(RoleName="tgo-deploy", AssumeRolePolicyDocument=TRUST)
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "EntityAlreadyExists":
+                    raise
             _admin(srv, account, "s3").create_bucket(Bucket=f"tgo-stacks-state-{account}")
         srv.reset_counts()
         yield srv
