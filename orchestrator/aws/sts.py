@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
@@ -25,6 +25,7 @@ import botocore.exceptions
 
 from orchestrator.aws.clients import EnvironSession
 from orchestrator.aws.model import AssumeRequest, CallerIdentity, Credentials, StsError
+from orchestrator.redaction import MIN_SECRET_CHARS, SECRET_ENV
 
 if TYPE_CHECKING:
     from mypy_boto3_sts.client import STSClient
@@ -82,6 +83,21 @@ class BotoStsClient:
             self._base_client = client
         return client
 
+    def _base_secrets(self) -> tuple[str, ...]:
+        """The base credentials' secret parts, to scrub from error messages: from the environment,
+        and what botocore resolved (a profile, SSO) once it has. Short values (``testing``) are not
+        secrets worth mangling messages for."""
+        found = [self._environ.get(name) for name in SECRET_ENV]
+        with self._lock:
+            session = self._botocore
+        if session is not None:
+            with contextlib.suppress(Exception), self._lock:  # resolving can fail: best effort
+                resolved = session.get_credentials()
+                if resolved is not None:
+                    frozen = resolved.get_frozen_credentials()
+                    found += [frozen.secret_key, frozen.token]
+        return tuple(s for s in found if s and len(s) >= MIN_SECRET_CHARS)
+
     def _anonymous_client(self) -> STSClient:
         config = self._config.merge(botocore.config.Config(signature_version=botocore.UNSIGNED))
         return self._create(config)
@@ -91,7 +107,7 @@ class BotoStsClient:
         params: dict[str, Any] = {"RoleArn": request.role_arn, "RoleSessionName": request.session_name}
         if duration_seconds is not None:
             params["DurationSeconds"] = duration_seconds
-        with _translated_errors(request.web_identity_token), _botocore_errors():
+        with _translated_errors(request.web_identity_token, more=self._base_secrets), _botocore_errors():
             answer: Mapping[str, Any]
             if request.web_identity_token is not None:
                 params["WebIdentityToken"] = request.web_identity_token
@@ -117,8 +133,11 @@ class BotoStsClient:
         return None
 
     def get_caller_identity(self, credentials: Credentials | None) -> CallerIdentity:
-        secrets = (credentials.secret_access_key, credentials.session_token) if credentials else ()
-        with _translated_errors(*secrets), _botocore_errors():
+        if credentials is not None:
+            scrub = _translated_errors(credentials.secret_access_key, credentials.session_token)
+        else:
+            scrub = _translated_errors(more=self._base_secrets)
+        with scrub, _botocore_errors():
             answer = self._client(credentials).get_caller_identity()
         return CallerIdentity(account_id=answer["Account"], arn=answer["Arn"], user_id=answer["UserId"])
 
@@ -143,14 +162,15 @@ def _credentials(answer: Mapping[str, Any]) -> Credentials:
 
 
 @contextlib.contextmanager
-def _translated_errors(*secrets: str | None) -> Iterator[None]:
+def _translated_errors(*secrets: str | None, more: Callable[[], Iterable[str]] | None = None) -> Iterator[None]:
     """Turn botocore exceptions into StsError without any request detail that could hold a secret;
-    ``secrets`` (a web identity token, session keys) are scrubbed from messages as a last guard."""
+    ``secrets`` (a web identity token, session keys) and, only when there is an error, ``more()``
+    (the base credentials) are scrubbed from messages as a last guard."""
     try:
         yield
     except StsError as exc:
         message = exc.message
-        for secret in secrets:
+        for secret in [*secrets, *(more() if more is not None else ())]:
             if secret:
                 message = message.replace(secret, "<redacted>")
         raise StsError(exc.code, message, status=exc.status) from None

@@ -182,7 +182,7 @@ class _Middleware:
                     fault = candidate
                     break
         if fault is not None:
-            return self._error(fault, start_response)
+            return self._error(fault, start_response, environ, params)
         if not action.startswith("AssumeRole"):
             return self.app(environ, start_response)  # type: ignore[no-any-return]
         held: list[Any] = []
@@ -207,10 +207,17 @@ class _Middleware:
         return [body_out]
 
     @staticmethod
-    def _error(fault: Fault, start_response: StartResponse) -> list[bytes]:
+    def _error(
+        fault: Fault, start_response: StartResponse, environ: dict[str, Any], params: dict[str, str]
+    ) -> list[bytes]:
+        # A message may echo what the request carried, as a careless server would: ``{token}`` is the
+        # session token header, ``{web_identity_token}`` the AssumeRoleWithWebIdentity parameter.
+        message = fault.message.replace("{token}", environ.get("HTTP_X_AMZ_SECURITY_TOKEN", "")).replace(
+            "{web_identity_token}", params.get("WebIdentityToken", "")
+        )
         xml = (
             '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'
-            f"<Code>{fault.code}</Code><Message>{fault.message}</Message></Error>"
+            f"<Code>{fault.code}</Code><Message>{message}</Message></Error>"
             f"<RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
         ).encode()
         reason = {400: "Bad Request", 403: "Forbidden", 429: "Too Many Requests", 503: "Service Unavailable"}
