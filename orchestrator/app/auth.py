@@ -75,6 +75,7 @@ class AwsAuth:
         ``auth_provider``: the ``--auth-provider-cmd`` argv, run once per role session.
         """
         margin = refresh_margin if refresh_margin is not None else _seconds_from(runtime.environ, REFRESH_MARGIN_ENV)
+        backoff = backoff if backoff is not None else _backoff_from(runtime.environ)
         from orchestrator.aws.sts import BotoStsClient  # botocore costs ~0.3 s: only when a command needs it
 
         client = sts if sts is not None else BotoStsClient(runtime.environ)
@@ -207,6 +208,18 @@ class AwsAuth:
 
     def sts_stats(self) -> dict[str, int]:
         return {**self.cache.stats(), **self.supply.stats()}
+
+
+STS_ATTEMPTS_ENV = "TGO_STS_MAX_ATTEMPTS"
+
+
+def _backoff_from(environ: Mapping[str, str]) -> Backoff | None:
+    """``TGO_STS_MAX_ATTEMPTS``: how many times a throttled STS call is tried in all (default 8)."""
+    try:
+        attempts = int(environ.get(STS_ATTEMPTS_ENV) or 0)
+    except ValueError:
+        return None
+    return Backoff(max_attempts=attempts) if attempts >= 1 else None
 
 
 _DEFAULTS = {REFRESH_MARGIN_ENV: DEFAULT_REFRESH_MARGIN, MIN_LIFETIME_ENV: DEFAULT_MIN_LIFETIME}

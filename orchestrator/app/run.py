@@ -31,11 +31,11 @@ from typing import Any
 from orchestrator.app.run_report import Ended, ModuleDone, locks_left, module_result, save_report, static_result
 from orchestrator.app.run_select import Loader, Placement, Selection, config_placement, select
 from orchestrator.config.models import ModuleConfig
-from orchestrator.errors import EXIT_INTERRUPTED, TgoError, UsageError
+from orchestrator.errors import EXIT_FAILED, EXIT_INTERRUPTED, AuthError, TgoError, UsageError
 from orchestrator.output import ModuleOutput, OutputMode, RunOutput
 from orchestrator.printable import printable
 from orchestrator.process import ProcessGroup, forward_interrupts
-from orchestrator.report.run_model import ModuleResult, RunReport, StsStats, aggregate_exit_code
+from orchestrator.report.run_model import ModuleResult, PreflightFailure, RunReport, StsStats, aggregate_exit_code
 from orchestrator.runtime import Runtime
 from orchestrator.scheduler import Outcome, run_dag
 from orchestrator.terraform.binary import check_terraform, resolve_terraform
@@ -142,7 +142,13 @@ def run_all(runtime: Runtime, options: RunOptions, services: RunServices) -> Run
         if services.confirm is not None and selection.run and not services.confirm(_displays(selection)):
             raise UsageError("run not confirmed; nothing ran", hint="pass --yes to skip the question")
         if services.preflight is not None:
-            services.preflight([selection.configs[p] for p in selection.run])
+            try:
+                services.preflight([selection.configs[p] for p in selection.run])
+            except AuthError as err:
+                if options.report_file is not None:  # CI reads the report: it says why nothing ran
+                    report = preflight_report(runtime, options, selection, err)
+                    save_report(report, options.report_file, run_dir_for(runtime, options), runtime.console.error)
+                raise
     run_dir = run_dir_for(runtime, options)
     started = runtime.clock.now()
     with forward_interrupts(
@@ -340,6 +346,27 @@ def _with_mode(result: ModuleResult, cfg: ModuleConfig, mode_of: Callable[[Modul
     if mode_of is None or result.status == "skipped":
         return result
     return result.model_copy(update={"credential_mode": mode_of(cfg)})
+
+
+def preflight_report(runtime: Runtime, options: RunOptions, selection: Selection, err: AuthError) -> RunReport:
+    """The report of a run the pre-flight stopped: every module not started, the roles that failed."""
+    now = runtime.clock.now()
+    reason = "not started: the pre-flight failed"
+    modules = [static_result(selection, p, "skipped", reason) for p in selection.run]
+    modules += [static_result(selection, p, "excluded", why) for p, why in sorted(selection.excluded.items())]
+    failures = getattr(err, "failures", None) or [("", err.format(), ())]
+    return RunReport(
+        command=options.command.name,
+        args=list(options.command.args),
+        working_dir=str(selection.root),
+        started_at=now,
+        finished_at=now,
+        exit_code=EXIT_FAILED,
+        preflight_failures=[
+            PreflightFailure(role_arn=role, error=error, modules=list(mods)) for role, error, mods in failures
+        ],
+        modules=modules,
+    )
 
 
 def graph_text(loader: Loader, root: Path, fmt: str) -> str:

@@ -118,7 +118,11 @@ def _placed(selection: Selection, cfg: ModuleConfig | None) -> dict[str, str | N
 
 
 def static_result(
-    selection: Selection, path: Path, status: Literal["excluded"], reason: str, role: Literal["run", "read"] = "run"
+    selection: Selection,
+    path: Path,
+    status: Literal["excluded", "skipped"],
+    reason: str,
+    role: Literal["run", "read"] = "run",
 ) -> ModuleResult:
     cfg = selection.configs.get(path)
     return ModuleResult(

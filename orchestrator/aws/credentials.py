@@ -216,7 +216,13 @@ class CredentialCache:
         try:
             return self._backoff.call(fn, self._clock, lambda _err: self._count("throttled_retries"))
         except StsError as err:
-            raise RoleAssumeError(role_arn, err.code, err.message) from None
+            hint = None
+            if err.throttled:  # retries ran out: say so, the role and its trust policy were never judged
+                hint = (
+                    f"STS was still throttling after {self._backoff.max_attempts} attempts: retry later, run fewer "
+                    "tgo processes at once or raise TGO_STS_MAX_ATTEMPTS; the role's trust policy was not checked"
+                )
+            raise RoleAssumeError(role_arn, err.code, err.message, hint=hint) from None
 
     def _effective_duration(self, request: AssumeRequest) -> int | None:
         """Clamp to one hour when assuming from an assumed role (AWS rejects longer chained sessions)."""

@@ -20,6 +20,7 @@ from orchestrator.errors import AuthError, TgoError, relpath
 from orchestrator.printable import printable
 
 MAX_NAMED_MODULES = 10
+DEFAULT_HINT = "check the role's trust policy and the base credentials"
 
 
 @dataclass(frozen=True)
@@ -95,12 +96,26 @@ def _named(modules: list[str]) -> str:
     return shown + (f" and {more} more" if more > 0 else "")
 
 
-def _combined(failures: list[tuple[TgoError, list[str]]]) -> AuthError:
-    lines = [f"{err.message} (needed by {_named(modules)})" for err, modules in failures]
+class PreflightError(AuthError):
+    """Pre-flight failed. ``failures``: (role ARN, what STS said with its hint, the modules needing it)."""
+
+    def __init__(self, message: str, *, hint: str, failures: list[tuple[str, str, tuple[str, ...]]]) -> None:
+        super().__init__(message, hint=hint)
+        self.failures = failures
+
+
+def _combined(failures: list[tuple[TgoError, list[str]]]) -> PreflightError:
     first = failures[0][0]
-    hint = first.hint or "check the role's trust policy and the base credentials"
+    hints = {err.hint for err, _ in failures}
+    if len(hints) == 1:
+        lines = [f"{err.message} (needed by {_named(modules)})" for err, modules in failures]
+        hint = f"{first.hint or DEFAULT_HINT}; nothing was started"
+    else:  # different causes (denied, throttled): each its own advice
+        lines = [f"{err.message} (needed by {_named(modules)}; {err.hint})" for err, modules in failures]
+        hint = "nothing was started"
     message = lines[0] if len(lines) == 1 else f"{len(lines)} roles cannot be assumed: " + "; ".join(lines)
-    error = AuthError(message, hint=f"{hint}; nothing was started")
+    roles = [(getattr(err, "role_arn", "") or "", err.format(), tuple(modules)) for err, modules in failures]
+    error = PreflightError(message, hint=hint, failures=roles)
     if isinstance(first, RoleAssumeError):
         error.attr = "iam_role"
     return error

@@ -86,6 +86,14 @@ class StateLock(_Model):
     where_is_the_id: str | None = Field(default=None, description="Where to find the lock ID when it is unknown.")
 
 
+class PreflightFailure(_Model):
+    """A role the pre-flight could not assume, why, and the modules that need it."""
+
+    role_arn: str
+    error: str
+    modules: list[str] = Field(default_factory=list)
+
+
 class RunReport(_Model):
     schema_version: Literal[1] = SCHEMA_VERSION
     command: str
@@ -101,6 +109,9 @@ class RunReport(_Model):
     )
     locks_left: list[StateLock] = Field(
         default_factory=list, description="State locks that terraform processes tgo had to kill may have left."
+    )
+    preflight_failures: list[PreflightFailure] = Field(
+        default_factory=list, description="Roles the pre-flight could not assume: nothing was started."
     )
     modules: list[ModuleResult] = Field(default_factory=list)
     sts: StsStats | None = None
