@@ -32,6 +32,7 @@ def test_failed_preflight_writes_the_report_and_names_throttling(moto: MotoServe
         "TG_TF_PATH": str(terraform_path()),
         "TGO_STS_MAX_ATTEMPTS": "2",
         "TGO_CREDENTIALS": "env",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[3]),
         **moto.env(),
         **terraform_env(tmp_path / "home"),
     }
