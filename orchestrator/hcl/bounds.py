@@ -8,7 +8,7 @@ has no such limit (it runs out of memory too); tgo makes it a config error namin
   strings rendered or returned by functions). Spent before the big value is made where that is
   possible (a template's length is known before its parts are joined).
 - :func:`check_size`: the logical size of a finished value, counting a list shared twice twice
-  (``[l, l]``) but visiting it once, so a forty-fold doubling is seen in forty steps.
+  (``[l, l]``); the walk stops at the limit, so a forty-fold doubling costs at most a million steps.
 - :data:`MAX_SOURCE_BYTES`: a config file larger than this is refused before parsing (lark's time
   grows with the file; real configs are a few kilobytes).
 
@@ -64,8 +64,9 @@ class Budget:
 
 def check_size(value: Any, pos: Pos) -> None:
     """Raise EvalError when ``value`` holds more than MAX_ELEMENTS elements or MAX_CHARS
-    characters, counting shared parts as often as they occur. Linear in the distinct containers;
-    lazy mappings (not dicts) are not forced."""
+    characters, counting shared parts as often as they occur. The walk stops as soon as a limit is
+    passed, so it visits at most MAX_ELEMENTS elements however deeply a value shares itself; lazy
+    mappings (not dicts) are not forced."""
     t = type(value)
     if t is str:
         if len(value) > MAX_CHARS:
@@ -73,28 +74,21 @@ def check_size(value: Any, pos: Pos) -> None:
         return
     if t is not list and t is not dict:
         return
-    elements, chars = _size(value, {})
-    if elements > MAX_ELEMENTS:
-        raise _too_large(f"{elements:,} elements (the limit is {MAX_ELEMENTS:,})", pos)
-    if chars > MAX_CHARS:
-        raise _too_large(f"{chars:,} characters of strings (the limit is {MAX_CHARS // 2**20} MiB)", pos)
-
-
-def _size(value: Any, memo: dict[int, tuple[int, int]]) -> tuple[int, int]:
-    key = id(value)
-    known = memo.get(key)
-    if known is not None:
-        return known
-    items = value.values() if type(value) is dict else value
-    elements = len(value)
-    chars = sum(len(k) for k in value) if type(value) is dict else 0
-    for item in items:
-        t = type(item)
-        if t is str:
-            chars += len(item)
-        elif t is list or t is dict:
-            e, c = _size(item, memo)
-            elements += e
-            chars += c
-    memo[key] = (elements, chars)
-    return elements, chars
+    elements = chars = 0
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        elements += len(node)
+        if elements > MAX_ELEMENTS:
+            raise _too_large(f"more than {MAX_ELEMENTS:,} elements", pos)
+        if type(node) is dict:
+            chars += sum(map(len, node))
+            node = node.values()
+        for item in node:
+            ti = type(item)
+            if ti is str:
+                chars += len(item)
+            elif ti is list or ti is dict:
+                stack.append(item)
+        if chars > MAX_CHARS:
+            raise _too_large(f"more than {MAX_CHARS // 2**20} MiB of strings", pos)

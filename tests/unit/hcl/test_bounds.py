@@ -30,7 +30,7 @@ def test_values_under_the_limits_pass() -> None:
 
 def test_strings_over_the_limit_fail() -> None:
     shared = "a" * (MAX_CHARS // 2 + 1)
-    with pytest.raises(EvalError, match="characters of strings"):
+    with pytest.raises(EvalError, match="MiB of strings"):
         check_size([shared, shared], POS)
 
 
