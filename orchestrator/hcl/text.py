@@ -17,11 +17,9 @@ from __future__ import annotations
 import unicodedata
 from typing import Any, Final
 
-import regex
-
 __all__ = ["go_lower", "go_upper", "grapheme_count", "graphemes", "nfc", "nfc_deep"]
 
-_GRAPHEME: Final = regex.compile(r"\X")
+_GRAPHEME: Final = r"\X"
 # Simple (one code point) mappings where Python's full mapping gives several code points.
 _SIMPLE_LOWER: Final = {"\u0130": "i"}
 
@@ -49,7 +47,11 @@ def graphemes(text: str) -> list[str]:
     """The grapheme clusters of ``text``, in order."""
     if text.isascii() and "\r\n" not in text:
         return list(text)
-    clusters: list[str] = _GRAPHEME.findall(text)
+    # Imported here: it takes a tenth of a second, and ASCII text (nearly all of a config) never
+    # needs it. regex keeps its own cache of compiled patterns.
+    import regex
+
+    clusters: list[str] = regex.findall(_GRAPHEME, text)
     return clusters
 
 
