@@ -36,6 +36,7 @@ from orchestrator.runtime import Runtime
 
 if TYPE_CHECKING:
     from orchestrator.aws.clients import ServiceClients
+    from orchestrator.outputs.s3_fetch import S3StateSource
 
 REFRESH_MARGIN_ENV = "TGO_IAM_REFRESH_MARGIN"
 DEFAULT_REFRESH_MARGIN = timedelta(minutes=5)
@@ -165,6 +166,24 @@ class AwsAuth:
                 return holder[0]
 
         return AwsConfigCalls(self.cache, self.resolver, clients)
+
+    def state_outputs(self) -> S3StateSource:
+        """Dependency outputs read from S3 state objects, each under its module's role on this process's
+        cache (botocore's clients are built on the first read)."""
+        from orchestrator.outputs.s3_fetch import S3StateSource, module_credentials
+
+        holder: list[ServiceClients] = []
+        lock = threading.Lock()
+
+        def clients() -> ServiceClients:
+            from orchestrator.aws.clients import ServiceClients
+
+            with lock:
+                if not holder:
+                    holder.append(ServiceClients(self.runtime.environ))
+                return holder[0]
+
+        return S3StateSource(clients, module_credentials(self.resolver, self.supply.fetch), self.runtime.environ)
 
     def preflight(self, configs: Sequence[ModuleConfig], *, base: Path | None = None) -> PreflightResult:
         """Assume each distinct role once; raises AuthError naming failed roles and their modules."""

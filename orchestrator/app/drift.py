@@ -33,6 +33,7 @@ from orchestrator.drift.history import load_previous
 from orchestrator.drift.suppressions import DEFAULT_FILE, load_suppressions
 from orchestrator.errors import TgoError
 from orchestrator.output import OutputMode
+from orchestrator.outputs.reader import Mode as OutputsMode
 from orchestrator.printable import printable
 from orchestrator.process import run_capture
 from orchestrator.report.drift_junit import clean, render_junit
@@ -66,6 +67,7 @@ class DriftOptions:
     output: OutputMode = "stream"
     convention: AccountConvention = field(default_factory=AccountConvention)
     shutdown_timeout: float = 60.0
+    dependency_outputs: OutputsMode = "state"
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,7 @@ def drift(runtime: Runtime, options: DriftOptions, services: RunServices) -> Dri
             log_dir=options.log_dir,
             output=options.output,
             shutdown_timeout=options.shutdown_timeout,
+            dependency_outputs=options.dependency_outputs,
         ),
         replace(services, credentials_env=recorder),
     )

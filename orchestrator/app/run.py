@@ -33,6 +33,8 @@ from orchestrator.app.run_select import Loader, Placement, Selection, config_pla
 from orchestrator.config.models import ModuleConfig
 from orchestrator.errors import EXIT_FAILED, EXIT_INTERRUPTED, AuthError, TgoError, UsageError
 from orchestrator.output import ModuleOutput, OutputMode, RunOutput
+from orchestrator.outputs.reader import DependencyOutputs, OutputsSource, StateSource
+from orchestrator.outputs.reader import Mode as OutputsMode
 from orchestrator.printable import printable
 from orchestrator.process import ProcessGroup, forward_interrupts
 from orchestrator.report.run_model import ModuleResult, PreflightFailure, RunReport, StsStats, aggregate_exit_code
@@ -71,6 +73,8 @@ class RunOptions:
     """``--source``: run each module from this local checkout instead of its ``terraform.source``."""
     reading: tuple[Path, ...] = ()
     """``--queue-include-units-reading``: run only modules whose config reads one of these files."""
+    dependency_outputs: OutputsMode = "state"
+    """``--dependency-outputs``: read dependencies' outputs from their S3 state first, or only with terraform."""
 
 
 @dataclass
@@ -87,24 +91,8 @@ class RunServices:
     """How a module's terraform got credentials, for the report (``broker``, ``env``, ``base``)."""
     group: ProcessGroup = field(default_factory=ProcessGroup)
     cancel: threading.Event = field(default_factory=threading.Event)
-
-
-class OutputsCache:
-    """Dependency outputs, fetched at most once per run per module. Thread-safe (a lock per module)."""
-
-    def __init__(self, fetch: Callable[[Path], dict[str, Any] | None]) -> None:
-        self._fetch = fetch
-        self._lock = threading.Lock()
-        self._locks: dict[Path, threading.Lock] = {}
-        self._values: dict[Path, dict[str, Any] | None] = {}
-
-    def get(self, path: Path) -> dict[str, Any] | None:
-        with self._lock:
-            lock = self._locks.setdefault(path, threading.Lock())
-        with lock:
-            if path not in self._values:
-                self._values[path] = self._fetch(path)
-            return self._values[path]
+    state_outputs: StateSource | None = None
+    """Reads a dependency's outputs from its S3 state (None: ``terraform output -json`` only)."""
 
 
 def run_dir_for(runtime: Runtime, options: RunOptions) -> Path:
@@ -151,15 +139,20 @@ def run_all(runtime: Runtime, options: RunOptions, services: RunServices) -> Run
                 raise
     run_dir = run_dir_for(runtime, options)
     started = runtime.clock.now()
+    sources: dict[Path, OutputsSource] = {}
     with forward_interrupts(
         services.group,
         services.cancel.set,
         shutdown_timeout=options.shutdown_timeout,
         notify=lambda text: runtime.console.error(f"[tgo] {text}"),
     ) as shutdown:
-        outcomes = _execute(runtime, options, services, selection=selection, binaries=binaries, run_dir=run_dir)
+        outcomes = _execute(
+            runtime, options, services, selection=selection, binaries=binaries, run_dir=run_dir, sources=sources
+        )
     ended = Ended(outcomes, shutdown.signum, binaries)
-    return _report(runtime, options, services, selection=selection, ended=ended, started=started, run_dir=run_dir)
+    return _report(
+        runtime, options, services, selection=selection, ended=ended, started=started, run_dir=run_dir, sources=sources
+    )
 
 
 def _displays(selection: Selection) -> list[str]:
@@ -185,7 +178,7 @@ class _ModuleRunner:
     selection: Selection
     output: RunOutput
     executor: ModuleExecutor
-    outputs: OutputsCache
+    outputs: DependencyOutputs
     plans: Path
 
     def __call__(self, path: Path) -> ModuleDone:
@@ -230,6 +223,7 @@ def _execute(
     selection: Selection,
     binaries: Mapping[Path, str],
     run_dir: Path,
+    sources: dict[Path, OutputsSource],
 ) -> dict[Path, Outcome[Path, ModuleDone]]:
     console = runtime.console
     live = console.is_tty and console.color and not runtime.environ.get("CI") and not options.single
@@ -251,7 +245,15 @@ def _execute(
         sleep=runtime.clock.sleep,
         cancel=services.cancel,
     )
-    outputs = OutputsCache(lambda p: executor.read_outputs(selection.configs[p]))
+    outputs = DependencyOutputs(
+        selection.configs,
+        executor.read_outputs,
+        services.state_outputs if options.dependency_outputs == "state" else None,
+        display=selection.display,
+        workers=options.parallelism,
+    )
+    if options.command.name == "plan" and not options.command.is_destroy:  # no module changes state
+        outputs.prefetch(_needed_outputs(selection))
     runner = _ModuleRunner(
         runtime, options, services.loader, selection, output, executor, outputs, options.out_dir or run_dir / "plans"
     )
@@ -274,6 +276,8 @@ def _execute(
             on_ready=lambda path: output.status(selection.display(path), "queued"),
         )
     finally:
+        outputs.close()
+        sources.update(outputs.sources())
         output.close()
 
 
@@ -286,15 +290,35 @@ def _with_source(cfg: ModuleConfig, options: RunOptions) -> ModuleConfig:
     return cfg.model_copy(update={"terraform": tf.model_copy(update={"source": override})})
 
 
-def _load_with_outputs(loader: Loader, cfg: ModuleConfig, command: TfCommand, outputs: OutputsCache) -> ModuleConfig:
-    """Re-evaluate ``cfg`` with its dependencies' real outputs (fetched once per run)."""
-    values: dict[Path, Mapping[str, Any]] = {}
-    for dep in cfg.dependency:
-        if dep.enabled and not dep.skip_outputs:
-            got = outputs.get(dep.config_path)
-            if got:
-                values[dep.config_path] = got
+def _wanted(cfg: ModuleConfig) -> list[Path]:
+    return [dep.config_path for dep in cfg.dependency if dep.enabled and not dep.skip_outputs]
+
+
+def _needed_outputs(selection: Selection) -> list[Path]:
+    """Every dependency whose outputs a module of the run reads, once each."""
+    return [p for path in selection.run for p in _wanted(selection.configs[path]) if p in selection.configs]
+
+
+def _load_with_outputs(
+    loader: Loader, cfg: ModuleConfig, command: TfCommand, outputs: DependencyOutputs
+) -> ModuleConfig:
+    """Re-evaluate ``cfg`` with its dependencies' real outputs (fetched once per run, in parallel)."""
+    got = outputs.get_many(_wanted(cfg))
+    values: dict[Path, Mapping[str, Any]] = {p: v for p, v in got.items() if v}
     return loader.load_module(cfg.path, command=command.name, outputs=values)
+
+
+def _with_sources(
+    modules: list[ModuleResult], selection: Selection, sources: Mapping[Path, OutputsSource]
+) -> list[ModuleResult]:
+    """Each dependency's entry with ``outputs_via`` (state or terraform) and why not state."""
+    by_display = {selection.display(p): s for p, s in sources.items()}
+    return [
+        m.model_copy(update={"outputs_via": by_display[m.path].via, "outputs_fallback": by_display[m.path].reason})
+        if m.path in by_display
+        else m
+        for m in modules
+    ]
 
 
 def _report(
@@ -306,6 +330,7 @@ def _report(
     ended: Ended,
     started: datetime,
     run_dir: Path,
+    sources: Mapping[Path, OutputsSource],
 ) -> RunReport:
     outcomes = ended.outcomes
     modules = [
@@ -316,6 +341,7 @@ def _report(
         modules.append(static_result(selection, path, "excluded", "dependency: outputs read, not run", role="read"))
     for path, reason in sorted(selection.excluded.items()):
         modules.append(static_result(selection, path, "excluded", reason))
+    modules = _with_sources(modules, selection, sources)
     interrupted = services.cancel.is_set()
     signame = signal.Signals(ended.signum).name if ended.signum is not None else None
     report = RunReport(

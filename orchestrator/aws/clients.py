@@ -83,7 +83,7 @@ class ServiceClients:
         self._environ = dict(environ)
         self._lock = threading.Lock()  # guards the lazily built session and the client table
         self._session: EnvironSession | None = None
-        self._clients: dict[tuple[str, str, str | None], Any] = {}
+        self._clients: dict[tuple[str, str, str | None, str | None, bool], Any] = {}
         self.default_region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
         self._config = botocore.config.Config(
             retries={"total_max_attempts": 3, "mode": "standard"},
@@ -91,10 +91,22 @@ class ServiceClients:
             read_timeout=READ_TIMEOUT,
         )
 
-    def client(self, service: str, credentials: Credentials | None, region: str | None = None) -> Any:
-        """A client of ``service`` with ``credentials`` (None: the base credentials chain)."""
+    def client(
+        self,
+        service: str,
+        credentials: Credentials | None,
+        region: str | None = None,
+        *,
+        endpoint: str | None = None,
+        path_style: bool = False,
+    ) -> Any:
+        """A client of ``service`` with ``credentials`` (None: the base credentials chain).
+
+        ``endpoint`` beats the environment's endpoint; ``path_style``: S3 addressing by path (a
+        backend's ``force_path_style``)."""
         region = region or self.default_region
-        key = (service, region, credentials.access_key_id if credentials else None)
+        endpoint = endpoint or service_endpoint(self._environ, service)
+        key = (service, region, credentials.access_key_id if credentials else None, endpoint, path_style)
         with self._lock:
             found = self._clients.get(key)
             if found is not None:
@@ -108,11 +120,14 @@ class ServiceClients:
                     "aws_secret_access_key": credentials.secret_access_key,
                     "aws_session_token": credentials.session_token,
                 }
+            config = self._config
+            if path_style:
+                config = config.merge(botocore.config.Config(s3={"addressing_style": "path"}))
             made = self._session.create_client(
                 service,
                 region_name=region,
-                endpoint_url=service_endpoint(self._environ, service),
-                config=self._config,
+                endpoint_url=endpoint,
+                config=config,
                 **kwargs,
             )
             self._clients[key] = made

@@ -18,6 +18,7 @@ from orchestrator.aws.supply import parse_mode
 from orchestrator.cli.auth_cmds import role_options
 from orchestrator.cli.run_cmds import make_loader, shutdown_timeout
 from orchestrator.errors import UsageError
+from orchestrator.outputs.reader import parse_mode as outputs_mode
 from orchestrator.runtime import Runtime
 
 _PATH = click.Path(path_type=Path)
@@ -68,6 +69,13 @@ def register(group: click.Group) -> None:
         show_default=True,
         help="After Ctrl-C/SIGTERM/SIGHUP, seconds terraform gets to release its locks before it is killed.",
     )
+    @click.option(
+        "--dependency-outputs",
+        type=click.Choice(["state", "terraform"]),
+        default=None,
+        help="state (default; also TGO_DEPENDENCY_OUTPUTS): read dependencies' outputs from their S3 state, "
+        "terraform output as the fallback; terraform: always terraform output.",
+    )
     @role_options
     def drift_cmd(**flags: Any) -> int:
         """Plan every selected module and report drift (drift.json, drift.md, drift.junit.xml). Never applies."""
@@ -99,6 +107,7 @@ def options_from(flags: dict[str, Any], runtime: Runtime) -> DriftOptions:
         output="stream" if flags.get("output_mode") == "stream" else "grouped",
         convention=AccountConvention.from_env(runtime.environ),
         shutdown_timeout=shutdown_timeout(flags.get("shutdown_timeout")),
+        dependency_outputs=outputs_mode(flags.get("dependency_outputs"), runtime.environ),
     )
 
 
@@ -119,6 +128,7 @@ def _drift(flags: dict[str, Any]) -> int:
         sts_stats=aws.sts_stats,
         placement=aws.placement(ask_base=bool(options.accounts)),
         credential_mode=aws.credential_mode,
+        state_outputs=aws.state_outputs(),
     )
     try:
         result = drift(runtime, options, services)

@@ -46,6 +46,7 @@ FLAGS: dict[str, tuple[bool, bool, tuple[str, ...]]] = {
     "--no-run-cmd": (False, False, ()),
     "--source": (True, False, ("--terragrunt-source",)),
     "--queue-include-units-reading": (True, True, ("--units-that-include", "--terragrunt-modules-that-include")),
+    "--dependency-outputs": (True, False, ()),
 }
 ALIASES = {alias: name for name, (_, _, aliases) in FLAGS.items() for alias in (name, *aliases)}
 HELP: dict[str, str] = {
@@ -80,6 +81,8 @@ HELP: dict[str, str] = {
     "--no-run-cmd": NO_RUN_CMD_HELP,
     "--source": "run modules from this local checkout instead of terraform.source (also TG_SOURCE)",
     "--queue-include-units-reading": "run only modules whose config reads this file (repeatable)",
+    "--dependency-outputs": "state (default: read S3 state objects, terraform output as fallback) or terraform "
+    "(also TGO_DEPENDENCY_OUTPUTS)",
 }
 
 

@@ -23,6 +23,7 @@ from orchestrator.cli.load_flags import click_load_flags, load_options
 from orchestrator.cli.run_argv import RunArgv, flags_help, split_run_argv
 from orchestrator.config.services import LoadOptions
 from orchestrator.errors import UsageError
+from orchestrator.outputs.reader import parse_mode as outputs_mode
 from orchestrator.redaction import NOTICE
 from orchestrator.report.summary import account_plan_lines, summary_lines
 from orchestrator.runtime import Runtime
@@ -117,6 +118,7 @@ def options_from(parsed: RunArgv, runtime: Runtime, *, single: bool, known: Sequ
         shutdown_timeout=shutdown_timeout(parsed.one("--shutdown-timeout")),
         source=source_flag(parsed.one("--source"), runtime),
         reading=tuple((workdir / f).resolve() for f in parsed.many("--queue-include-units-reading")),
+        dependency_outputs=outputs_mode(parsed.one("--dependency-outputs"), runtime.environ),
     )
 
 
@@ -232,6 +234,7 @@ def _run(args: tuple[str, ...], *, single: bool, group_all: bool = False, stacks
         confirm=None if single else make_confirm(parsed, stdin_tty=sys.stdin.isatty()),
         placement=aws.placement(ask_base=bool(options.accounts)),
         credential_mode=aws.credential_mode,
+        state_outputs=aws.state_outputs(),
     )
     try:
         report = run_all(runtime, options, services)

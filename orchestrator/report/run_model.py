@@ -70,6 +70,14 @@ class ModuleResult(_Model):
         default=False,
         description="tgo stopped terraform with SIGTERM/SIGKILL (shutdown timeout or a second signal).",
     )
+    outputs_via: Literal["state", "terraform"] | None = Field(
+        default=None,
+        description="How this module's outputs were read for its dependents: 'state' (its S3 state object) "
+        "or 'terraform' (terraform output -json); null when no dependent read them.",
+    )
+    outputs_fallback: str | None = Field(
+        default=None, description="Why terraform read the outputs instead of the S3 state (outputs_via 'terraform')."
+    )
 
 
 class StateLock(_Model):

@@ -177,7 +177,8 @@ class _Middleware:
                     self.roles.append(params["RoleArn"])
                     self.assume_params.append({k: v for k, v in params.items() if k != "WebIdentityToken"})
             for candidate in self.faults:
-                if candidate.matches(service, action, params):
+                # S3 names no Action: its faults match "METHOD /path" (e.g. "GET /bucket/key").
+                if candidate.matches(service, action or _operation(environ, service, action), params):
                     candidate.hits += 1
                     fault = candidate
                     break
