@@ -1,16 +1,23 @@
 """What a run prints and logs.
 
 Contract (all methods thread-safe; one lock orders every write to the terminal):
-- ``stream`` mode: each line of a module's output is printed at once, prefixed ``[<module>] ``
-  (unless ``prefix=False``, for a single module);
-  lines are whole (process.run_streaming hands over whole lines) and never interleave mid-line.
-- ``grouped`` mode: a module's lines are printed as one block when the module finishes.
+- Module output (``mode``): ``stream`` prints each line of a module's output at once, prefixed
+  ``[<module>] `` (unless ``prefix=False``, for a single module), whole lines that never interleave
+  mid-line; ``grouped`` prints a module's lines as one block when it finishes; ``logs`` prints none
+  (the run directory's logs hold them).
 - Every module's full output goes to ``<log_dir>/<module path with / as __>.log``, unprefixed, as
   far as it can be written: a log failure is one warning with the path, never a module failure.
-- ``live`` (a TTY with colour, not CI): a status line (queued / waiting / running / succeeded / failed
-  / ... counts, the running modules with their own elapsed time, the run's elapsed time) is redrawn under
-  the output; otherwise status changes are plain ``[tgo]`` lines (``queued`` and ``waiting`` unprinted).
+- Progress (``progress``): ``tty`` draws the live board (orchestrator.console.board) under the output,
+  redrawn in place every second and on resize, with one line per finished module scrolling above it,
+  and erased by :meth:`RunOutput.close`; ``plain`` prints ``[tgo]`` lines for modules starting and
+  finishing (``queued`` and ``waiting`` unprinted) and a heartbeat every ``heartbeat_s`` seconds;
+  ``json`` writes one event per line to stdout (orchestrator.console.events) and nothing else;
+  ``quiet`` prints nothing live. A single module (``prefix=False``) always gets ``plain`` progress
+  on stderr, so stdout carries only terraform's output.
   States: ``waiting`` = dependencies not finished; ``queued`` = ready, held by ``--parallelism``.
+- The run engine calls, from any thread: :meth:`RunOutput.module` (then ``line``/``note``/``retry``
+  and ``close`` on the module), :meth:`RunOutput.status` for state changes and
+  :meth:`RunOutput.finished` when a module ends. :meth:`RunOutput.close` once at the end.
 Nothing here knows terraform. argv and env are never printed; every line of a child's output is
 passed through the console's redactor (the credentials tgo handed out) before it is printed,
 logged or kept for the report.
@@ -20,16 +27,25 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections import Counter, deque
-from collections.abc import Callable
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, Literal, TextIO
 
+from orchestrator.console.board import Board, Finished, finished_line
+from orchestrator.console.events import ModuleRetried, ModuleSkipped, ModuleStarted, event_line, finished_event
+from orchestrator.console.live import LiveTerminal, Size, on_resize, terminal_size
+from orchestrator.console.text import human_duration
 from orchestrator.runtime import Console
 
-OutputMode = Literal["stream", "grouped"]
+OutputMode = Literal["stream", "grouped", "logs"]
+ProgressMode = Literal["tty", "plain", "json", "quiet"]
 TAIL_LINES = 20
-_CLEAR = "\r\x1b[K"
+RECENT_LINES = 400
+TERMINAL = frozenset({"succeeded", "failed", "interrupted", "excluded"})
+__all__ = ["Finished", "ModuleOutput", "OutputMode", "ProgressMode", "RunOutput", "log_name"]
 
 
 def log_name(display: str) -> str:
@@ -48,18 +64,44 @@ class RunOutput:
         live: bool = False,
         monotonic: Callable[[], float] | None = None,
         prefix: bool = True,
+        progress: ProgressMode | None = None,
+        wall: Callable[[], datetime] | None = None,
+        durations: Mapping[str, float] | None = None,
+        parallelism: int = 1,
+        size: Size | None = None,
+        ticker: bool = False,
+        heartbeat_s: float = 30.0,
     ) -> None:
+        """``live`` is the older spelling of ``progress="tty"``. ``durations``: each module's duration
+        in an earlier run (the board's ETA). ``ticker``: a thread refreshes the board every second
+        (and on SIGWINCH) and prints the ``plain`` heartbeat; without it, :meth:`tick` does."""
         self.console = console
         self.prefix = prefix
         self.log_dir = log_dir
-        self.mode = mode
-        self.live = live
+        chosen: ProgressMode = progress or ("tty" if live else "plain")
+        self.progress: ProgressMode = chosen if prefix else "plain"
+        self.mode: OutputMode = mode if self.progress in {"tty", "plain"} or not prefix else "logs"
+        self.live = self.progress == "tty"
         self._lock = threading.Lock()
-        self._states: dict[str, str] = {}
-        self._started: dict[str, float] = {}
-        self._monotonic = monotonic
-        self._t0 = monotonic() if monotonic else 0.0
-        self._status_shown = False
+        self._monotonic = monotonic or time.monotonic
+        self._wall = wall or (lambda: datetime.now(UTC))
+        self._t0 = self._monotonic()
+        self.board = Board(self._t0, durations=durations, parallelism=parallelism)
+        self.heartbeat_s = heartbeat_s
+        self._last_beat = self._t0
+        self._term = LiveTerminal(console.out, size or terminal_size(console.out)) if self.live else None
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._exit = contextlib.ExitStack()
+        self._thread: threading.Thread | None = None
+        if self._term is not None:
+            console.set_overlay(self._write_above)
+            self._exit.callback(console.set_overlay, None)
+        if ticker and self.progress in {"tty", "plain"}:
+            if self._term is not None:
+                self._exit.enter_context(on_resize(self._wake.set))
+            self._thread = threading.Thread(target=self._tick_loop, name="tgo-board", daemon=True)
+            self._thread.start()
 
     def module(self, display: str) -> ModuleOutput:
         """The output of one module. Never raises: a log that cannot be written (full disk, read-only
@@ -72,51 +114,141 @@ class RunOutput:
         if not lines:
             return
         text = self.console.redact("\n".join(lines) + "\n")
-        with self._lock:
-            if own and not self.prefix:
-                self.console.error(text)
-            elif self.live:
-                out = self.console.out
-                out.write(_CLEAR + text + self._status_text())
-                out.flush()
-                self._status_shown = True
-            else:
-                self.console.print(text)
+        if own and not self.prefix:
+            self.console.error(text)
+        elif self._term is not None:
+            with self._lock:
+                self._redraw(above=text)
+        elif self.progress == "json":
+            self.console.error(text)  # stdout carries only the events
+        else:
+            self.console.print(text)
 
     def status(self, display: str, state: str, detail: str = "") -> None:
-        """Record a module's state (waiting/queued/running/succeeded/failed/skipped/...)."""
+        """Record a module's state (waiting/queued/running/succeeded/failed/skipped/...). An ending
+        state (succeeded, failed, ...) is the same as :meth:`finished` with ``detail`` shown."""
+        if state in TERMINAL:
+            self.finished(display, Finished(state), detail=detail)
+            return
         with self._lock:
-            self._states[display] = state
-            if state == "running" and self._monotonic:
-                self._started[display] = self._monotonic()
-            if self.live:
-                self.console.out.write(_CLEAR + self._status_text())
-                self.console.out.flush()
-                self._status_shown = True
+            now = self._monotonic()
+            self.board.set_state(display, state, now)
+            if self._term is not None:
+                self._redraw()
                 return
-        if state not in {"queued", "waiting"}:
+            event: ModuleStarted | ModuleSkipped | None = None
+            if self.progress == "json" and state in {"running", "skipped"}:
+                stamp, elapsed = self._wall(), round(now - self._t0, 3)
+                event = (
+                    ModuleStarted(module=display, time=stamp, elapsed_s=elapsed)
+                    if state == "running"
+                    else ModuleSkipped(module=display, reason=detail, time=stamp, elapsed_s=elapsed)
+                )
+        if event is not None:
+            self._event(event_line(event))
+        elif self.progress == "plain" and state not in {"queued", "waiting"}:
             self.emit([f"[tgo] {display}: {state}{f' ({detail})' if detail else ''}"], own=True)
 
-    def _status_text(self) -> str:
-        counts = Counter(self._states.values())
-        now = self._monotonic() if self._monotonic else None
-        running = [
-            f"{d} {now - self._started[d]:.0f}s" if now is not None and d in self._started else d
-            for d, s in self._states.items()
-            if s == "running"
-        ]
-        elapsed = f" {now - self._t0:.0f}s" if now is not None else ""
-        states = ("queued", "waiting", "running", "succeeded", "failed", "skipped", "interrupted")
-        parts = [f"{counts[s]} {s}" for s in states if counts[s]]
-        shown = ", ".join(running[:3]) + (", ..." if len(running) > 3 else "")
-        return f"[tgo{elapsed}] {' | '.join(parts)}" + (f" | {shown}" if shown else "")
+    def finished(self, display: str, done: Finished, *, detail: str = "") -> None:
+        """A module ended: its one line (outcome, change counts, duration) or its event."""
+        with self._lock:
+            now = self._monotonic()
+            self.board.set_state(display, done.status, now)
+            line = finished_line(display, done) + (f" ({detail})" if detail and done.duration_s is None else "")
+            if self._term is not None:
+                self._redraw(above=self.console.redact(line + "\n"))
+                return
+            event = finished_event(display, done, self._wall(), now - self._t0) if self.progress == "json" else None
+        if event is not None:
+            self._event(event_line(event))
+        elif self.progress == "plain":
+            self.emit([line], own=True)
+
+    def retried(self, display: str, attempt: int, delay_s: float, reason: str = "") -> None:
+        """A module's command is run again (``attempt`` about to start) after ``delay_s`` seconds."""
+        if self.progress != "json":
+            return
+        now = self._monotonic()
+        event = ModuleRetried(
+            module=display, attempt=attempt, delay_s=delay_s, reason=reason, time=self._wall(), elapsed_s=now - self._t0
+        )
+        self._event(event_line(event))
+
+    def event_line(self, line: str) -> None:
+        """Write one event line (``json`` progress) to stdout, e.g. the run's last one."""
+        self._event(line)
+
+    def _event(self, line: str) -> None:
+        with self._lock:
+            self.console.out.write(self.console.redact(line) + "\n")
+            self.console.out.flush()
+
+    def saw_line(self, display: str, text: str) -> None:
+        """A module printed ``text``: the board shows it on the module's row at the next redraw."""
+        if self._term is not None:
+            with self._lock:
+                self.board.line(display, self.console.redact(text))
+
+    def tick(self) -> None:
+        """Once a second: redraw the board (elapsed times move even when nothing finishes); in
+        ``plain`` progress, the heartbeat when it is due."""
+        beat: str | None = None
+        with self._lock:
+            now = self._monotonic()
+            if self._term is not None:
+                self._redraw()
+            elif self.progress == "plain" and now - self._last_beat >= self.heartbeat_s:
+                self._last_beat = now
+                beat = self._heartbeat(now)
+        if beat is not None:
+            self.emit([beat], own=True)
+
+    def _heartbeat(self, now: float) -> str:
+        board = self.board
+        running = sorted(
+            (d for d, s in board.states.items() if s == "running"), key=lambda d: board.started.get(d, now)
+        )
+        longest = ", ".join(f"{d} {human_duration(now - board.started.get(d, now))}" for d in running[:3])
+        more = f", +{len(running) - 3} more" if len(running) > 3 else ""
+        return board.counter_line(now, 10_000) + (f" | longest: {longest}{more}" if longest else "")
+
+    def _tick_loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(1.0)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            self.tick()
+
+    def _redraw(self, above: str = "") -> None:
+        """Under ``_lock``: ``above`` scrolls above the board, then the board is drawn again."""
+        term = self._term
+        assert term is not None
+        _, height = term.size()
+        term.draw(self.board.render(self._monotonic(), term.width(), height), above)
+
+    def _write_above(self, stream: TextIO, text: str) -> None:
+        """The console's overlay while the board is up: tgo's other lines (stderr notices) go above it."""
+        with self._lock:
+            if self._term is None:
+                stream.write(text)
+                stream.flush()
+                return
+            self._term.clear()
+            stream.write(text)
+            stream.flush()
+            self._redraw()
 
     def close(self) -> None:
+        """Stop the refresh, erase the board (nothing of it stays on the screen). Idempotent."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+        self._exit.close()
         with self._lock:
-            if self.live and self._status_shown:
-                self.console.out.write(_CLEAR)
-                self.console.out.flush()
-                self._status_shown = False
+            if self._term is not None:
+                self._term.clear()
 
 
 class ModuleOutput:
@@ -136,6 +268,7 @@ class ModuleOutput:
         """Why the log could not be written (None while it works)."""
         self._block: list[str] = []
         self._stderr_tail: deque[str] = deque(maxlen=TAIL_LINES)
+        self._recent: deque[str] = deque(maxlen=RECENT_LINES)
         self._closed = False
         try:
             log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -167,20 +300,36 @@ class ModuleOutput:
                     self._log.write(text + "\n")
                 except OSError as err:
                     warning = self._log_failed(err)
-            if stream == "stderr" and text.strip():
-                self._stderr_tail.append(text)
+            if stream == "stderr":
+                self._recent.append(text)
+                if text.strip():
+                    self._stderr_tail.append(text)
             prefixed = f"[{self.display}] {text}" if self.run.prefix else text
             if self.run.mode == "grouped":
                 self._block.append(prefixed)
                 prefixed = ""
+            elif self.run.mode == "logs":
+                prefixed = ""
         if warning is not None:
             self._warn(warning)
+        if stream != "tgo":
+            self.run.saw_line(self.display, text)
         if prefixed:
             self.run.emit([prefixed], own=stream == "tgo")
 
     def note(self, text: str) -> None:
         """A line of tgo's own about this module (logged and shown like output)."""
         self.line("tgo", f"[tgo] {text}")
+
+    def retry(self, attempt: int, delay_s: float, reason: str = "") -> None:
+        """The command failed with a retryable error; ``attempt`` starts in ``delay_s`` seconds."""
+        self.note(f"retryable error; attempt {attempt} in {delay_s:g} s")
+        self.run.retried(self.display, attempt, delay_s, reason)
+
+    def recent_stderr(self) -> list[str]:
+        """The last stderr lines, blank ones included (where terraform's error blocks are)."""
+        with self._lock:
+            return list(self._recent)
 
     def stderr_tail(self) -> list[str]:
         with self._lock:

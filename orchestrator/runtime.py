@@ -12,7 +12,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -65,21 +65,32 @@ class Console:
         self.is_tty = bool(getattr(self.out, "isatty", lambda: False)())
         self.color = self.is_tty if color is None else color
         self.redactor = redactor or Redactor()
+        self._overlay: Callable[[TextIO, str], None] | None = None
+
+    def set_overlay(self, overlay: Callable[[TextIO, str], None] | None) -> None:
+        """While a live board is drawn on the terminal, :meth:`print` and :meth:`error` hand their text
+        to ``overlay(stream, text)``, which writes it above the board; None restores direct writes."""
+        self._overlay = overlay
+
+    def _write(self, stream: TextIO, text: str) -> None:
+        overlay = self._overlay
+        if overlay is not None:
+            overlay(stream, text)
+            return
+        with self._lock:
+            stream.write(text)
+            stream.flush()
 
     def redact(self, text: str) -> str:
         return self.redactor.redact(text)
 
     def print(self, text: str = "") -> None:
         text = self.redactor.redact(text)
-        with self._lock:
-            self.out.write(text if text.endswith("\n") else text + "\n")
-            self.out.flush()
+        self._write(self.out, text if text.endswith("\n") else text + "\n")
 
     def error(self, text: str) -> None:
         text = self.redactor.redact(text)
-        with self._lock:
-            self.err.write(text if text.endswith("\n") else text + "\n")
-            self.err.flush()
+        self._write(self.err, text if text.endswith("\n") else text + "\n")
 
 
 @dataclass

@@ -31,8 +31,10 @@ from typing import Any
 from orchestrator.app.run_report import Ended, ModuleDone, locks_left, module_result, save_report, static_result
 from orchestrator.app.run_select import Loader, Placement, Selection, config_placement, select
 from orchestrator.config.models import ModuleConfig
+from orchestrator.console.eta import previous_durations
+from orchestrator.console.progress import ProgressChoice, choose_progress
 from orchestrator.errors import EXIT_FAILED, EXIT_INTERRUPTED, AuthError, TgoError, UsageError
-from orchestrator.output import ModuleOutput, OutputMode, RunOutput
+from orchestrator.output import Finished, ModuleOutput, OutputMode, RunOutput
 from orchestrator.outputs.reader import DependencyOutputs, OutputsSource, StateSource
 from orchestrator.outputs.reader import Mode as OutputsMode
 from orchestrator.printable import printable
@@ -63,7 +65,10 @@ class RunOptions:
     tf_path: str | None = None
     log_dir: Path | None = None
     out_dir: Path | None = None
-    output: OutputMode = "stream"
+    output: OutputMode | None = None
+    """Module output on the console; None: ``stream``, or ``logs`` under the live board."""
+    progress: ProgressChoice = "auto"
+    """``--progress``: auto (tty on a terminal, plain elsewhere), tty, plain, json or quiet."""
     single: bool = False
     include_external: bool = False
     report_file: Path | None = None
@@ -99,7 +104,18 @@ def run_dir_for(runtime: Runtime, options: RunOptions) -> Path:
     if options.log_dir is not None:
         return options.log_dir
     stamp = runtime.clock.now().strftime("%Y%m%dT%H%M%S.%fZ")
-    return options.working_dir / ".tgo" / "runs" / stamp
+    return runs_root(options.working_dir, single=options.single) / ".tgo" / "runs" / stamp
+
+
+def runs_root(working_dir: Path, *, single: bool) -> Path:
+    """Where ``.tgo/`` goes: the working dir for run-all; for ``tgo run`` in a module, the root of its
+    repository (the nearest directory up with a ``.git``), so no module gets a ``.tgo/`` of its own;
+    the working dir when there is no repository."""
+    if single:
+        for parent in (working_dir, *working_dir.parents):
+            if (parent / ".git").exists():
+                return parent
+    return working_dir
 
 
 def run_all(runtime: Runtime, options: RunOptions, services: RunServices) -> RunReport:
@@ -206,8 +222,17 @@ class _ModuleRunner:
             out.close()
         used_mocks = bool(cfg and cfg.used_mock_outputs)
         done = ModuleDone(result, started, clock.now(), clock.monotonic() - t0, used_mocks, _log_path(out), cfg)
-        self.output.status(display, result.status, f"{done.duration_s:.1f}s")
+        self.output.finished(display, finished_of(result, done.duration_s))
         return done
+
+
+def finished_of(result: ModuleRun, duration_s: float) -> Finished:
+    """What the console shows of a module's end (its line above the board, its json event)."""
+    plan = result.plan
+    if plan is None:
+        return Finished(result.status, duration_s, reason=result.reason)
+    outputs_only = result.has_changes and not (plan.add or plan.change or plan.destroy)
+    return Finished(result.status, duration_s, plan.add, plan.change, plan.destroy, outputs_only, result.reason)
 
 
 def _log_path(out: ModuleOutput) -> str | None:
@@ -226,14 +251,18 @@ def _execute(
     sources: dict[Path, OutputsSource],
 ) -> dict[Path, Outcome[Path, ModuleDone]]:
     console = runtime.console
-    live = console.is_tty and console.color and not runtime.environ.get("CI") and not options.single
+    progress = choose_progress(options.progress, console.is_tty, runtime.environ)
     output = RunOutput(
         console,
         run_dir / "logs",
-        mode=options.output,
-        live=live,
+        mode=options.output or ("logs" if progress == "tty" else "stream"),
+        progress=progress,
         monotonic=runtime.clock.monotonic,
+        wall=runtime.clock.now,
         prefix=not options.single,
+        durations=previous_durations(run_dir.parent, options.command.name, exclude=run_dir),
+        parallelism=options.parallelism,
+        ticker=True,
     )
     executor = ModuleExecutor(
         terraform_for=lambda cfg: (
@@ -260,7 +289,9 @@ def _execute(
 
     def on_event(kind: str, path: Path, outcome: Outcome[Path, ModuleDone] | None) -> None:
         if kind == "skip" and outcome is not None:
-            output.status(selection.display(path), outcome.status.value)
+            cause = outcome.skipped_because
+            why = f"dependency {selection.display(cause)} failed" if cause is not None else ""
+            output.status(selection.display(path), outcome.status.value, why)
 
     for path in selection.run:  # until run_dag says a module's dependencies are done (then "queued")
         output.status(selection.display(path), "waiting")
@@ -363,8 +394,9 @@ def _report(
         modules=modules,
         sts=StsStats(**services.sts_stats()) if services.sts_stats is not None else None,
     )
-    if options.report_file is not None:
-        save_report(report, options.report_file, run_dir, runtime.console.error, redact=runtime.console.redact)
+    # Always kept in the run directory (the next run's ETA reads it); --report-file names another place.
+    report_file = options.report_file or run_dir / "report.json"
+    save_report(report, report_file, run_dir, runtime.console.error, redact=runtime.console.redact)
     return report
 
 

@@ -71,9 +71,10 @@ class Selection:
 
     def display(self, path: Path) -> str:
         """``path`` relative to the root, with control characters escaped: it names the module in every
-        console line, log file name and report (a directory name must not forge a status line)."""
+        console line, log file name and report (a directory name must not forge a status line). The
+        root itself (``tgo run`` in a module) is named by its directory's name."""
         try:
-            return printable(path.relative_to(self.root).as_posix() or ".")
+            return printable(path.relative_to(self.root).as_posix() or path.name or ".")
         except ValueError:
             return printable(str(path))
 

@@ -26,6 +26,8 @@ FLAGS: dict[str, tuple[bool, bool, tuple[str, ...]]] = {
     "--log-dir": (True, False, ()),
     "--out-dir": (True, False, ()),
     "--output": (True, False, ()),
+    "--progress": (True, False, ()),
+    "--summary-md": (True, False, ()),
     "--report-file": (True, False, ()),
     "--shutdown-timeout": (True, False, ()),
     "--yes": (False, False, ("-y",)),
@@ -59,7 +61,11 @@ HELP: dict[str, str] = {
     "--tf-path": "the terraform binary (also TG_TF_PATH)",
     "--log-dir": "the run directory (default: .tgo/runs/<timestamp>/)",
     "--out-dir": "where plans are saved (default: <run dir>/plans/)",
-    "--output": "stream (each line prefixed with its module) or grouped (one block per module)",
+    "--output": "stream (each line prefixed with its module), grouped (one block per module) or logs (none: "
+    "the run directory's logs only; the default under the live board)",
+    "--progress": "auto (default: tty on a terminal, plain elsewhere), tty (live board), plain (lines, a "
+    "heartbeat every 30 s), json (one event per line on stdout) or quiet",
+    "--summary-md": "run-all plan: write the plan-by-account table as Markdown to this file (for a PR comment)",
     "--report-file": "write the JSON run report here",
     "--shutdown-timeout": "after Ctrl-C/SIGTERM/SIGHUP, seconds terraform gets to release its locks (default 60)",
     "--yes": "do not ask before apply/destroy",

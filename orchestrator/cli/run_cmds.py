@@ -22,6 +22,7 @@ from orchestrator.aws.supply import parse_mode
 from orchestrator.cli.load_flags import click_load_flags, load_options
 from orchestrator.cli.run_argv import RunArgv, flags_help, split_run_argv
 from orchestrator.config.services import LoadOptions
+from orchestrator.console.progress import parse_progress
 from orchestrator.errors import UsageError
 from orchestrator.outputs.reader import parse_mode as outputs_mode
 from orchestrator.redaction import NOTICE
@@ -90,9 +91,9 @@ def options_from(parsed: RunArgv, runtime: Runtime, *, single: bool, known: Sequ
     """``known``: the tree's accounts (account.hcl), which ``--account`` names are resolved against."""
     if parsed.command is None:
         raise UsageError("missing terraform command", hint="e.g. `tgo run-all plan`")
-    output = parsed.one("--output") or "stream"
-    if output not in {"stream", "grouped"}:
-        raise UsageError(f"--output must be stream or grouped, not {output!r}", attr="--output")
+    output = parsed.one("--output")
+    if output not in {None, "stream", "grouped", "logs"}:
+        raise UsageError(f"--output must be stream, grouped or logs, not {output!r}", attr="--output")
     workdir = working_dir_of(parsed, runtime)
     selectors = parsed.many("--account")
 
@@ -111,7 +112,8 @@ def options_from(parsed: RunArgv, runtime: Runtime, *, single: bool, known: Sequ
         tf_path=parsed.one("--tf-path"),
         log_dir=path("--log-dir"),
         out_dir=path("--out-dir"),
-        output="grouped" if output == "grouped" else "stream",
+        output="grouped" if output == "grouped" else "logs" if output == "logs" else "stream" if output else None,
+        progress=parse_progress(parsed.one("--progress")),
         single=single,
         include_external=parsed.flag("--include-external-dependencies"),
         report_file=path("--report-file"),

@@ -34,6 +34,7 @@ from orchestrator.terraform.commands import (
     init_argv,
     inputs_env,
 )
+from orchestrator.terraform.error_block import error_text
 from orchestrator.terraform.module_lock import module_lock
 from orchestrator.terraform.parsing import PlanSummary, parse_outputs, parse_plan
 from orchestrator.terraform.retry import ignored_because, retry_delay, retry_rules
@@ -190,7 +191,7 @@ class ModuleExecutor:
             return None
         status: RunStatus = "interrupted" if self._stopped() else "failed"
         tail = tuple(out.stderr_tail())
-        reason = f"terraform init exited with {code}"
+        reason = error_text(out.recent_stderr()) or f"terraform init exited with {code}"
         left = may_hold_lock(code, done.forced)
         return ModuleRun(
             status, code, 1, reason, work.path, stderr_tail=tail, forced_stop=done.forced, lock_maybe_left=left
@@ -244,9 +245,9 @@ class ModuleExecutor:
                 return ModuleRun("succeeded", code, attempt, ignored)
             delay = retry_delay(rules, text, attempt)
             if delay is None:
-                reason = f"terraform {req.command.name} exited with {code}"
+                reason = error_text(out.recent_stderr()) or f"terraform {req.command.name} exited with {code}"
                 return ModuleRun("failed", code, attempt, reason, stderr_tail=tuple(out.stderr_tail()))
-            out.note(f"retryable error; attempt {attempt + 1} in {delay:g} s")
+            out.retry(attempt + 1, delay, f"terraform {req.command.name} exited with {code}")
             self.sleep(delay)
 
     def _summarise(self, tf: str, result: ModuleRun, work: WorkDir, env: EnvFn) -> ModuleRun:

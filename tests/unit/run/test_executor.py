@@ -108,7 +108,7 @@ def test_failure_without_retry_is_a_value_with_stderr_and_hooks(tmp_path: Path) 
     out = RunOutput(Console(out=open(os.devnull, "w"), color=False), tmp_path / "logs").module("mod")  # noqa: SIM115
     res = ex.run(cfg, ExecRequest(TfCommand("plan")), out)
     assert res.status == "failed" and res.exit_code == 1 and res.attempts == 1
-    assert res.reason == "terraform plan exited with 1"
+    assert res.reason == "Error: flaky thing happened"  # terraform's error block, not the exit code
     assert res.stderr_tail == ("Error: flaky thing happened",)
     assert marker.read_text() == "ran\n"
 

@@ -68,7 +68,9 @@ class FakeTty(io.StringIO):
 
 def test_live_status_line_is_redrawn_under_output_and_cleared(tmp_path: Path) -> None:
     tty = FakeTty()
-    run = RunOutput(Console(out=tty, err=tty, color=True), tmp_path, live=True, monotonic=lambda: 5.0)
+    run = RunOutput(
+        Console(out=tty, err=tty, color=True), tmp_path, live=True, monotonic=lambda: 5.0, size=lambda: (100, 24)
+    )
     run.status("b", "queued")
     run.status("a", "running")
     mod = run.module("a")
@@ -76,9 +78,11 @@ def test_live_status_line_is_redrawn_under_output_and_cleared(tmp_path: Path) ->
     run.status("a", "succeeded")
     run.close()
     text = tty.getvalue()
-    assert "[tgo 0s] 1 queued | 1 running | a" in text
-    assert "\r\x1b[K[a] hello\n[tgo 0s] 1 queued | 1 running | a" in text
-    assert text.endswith("[tgo 0s] 1 queued | 1 succeeded\r\x1b[K")
+    counter = "[tgo 0s] 0/2 done | 1 running | 1 queued | 0 waiting | 0 failed | 0 skipped"
+    assert f"\r\x1b[1A\x1b[J[a] hello\n{counter}\n  a      0s  hello" in text
+    assert text.endswith(
+        "[tgo] a: succeeded\n[tgo 0s] 1/2 done | 0 running | 1 queued | 0 waiting | 0 failed | 0 skipped\r\x1b[J"
+    )
 
 
 def test_single_module_mode_keeps_stdout_for_terraform(tmp_path: Path) -> None:
@@ -97,7 +101,7 @@ def test_single_module_mode_keeps_stdout_for_terraform(tmp_path: Path) -> None:
     ("argv", "message"),
     [
         (["run-all"], "missing terraform command"),
-        (["run-all", "plan", "--output", "fancy"], "--output must be stream or grouped"),
+        (["run-all", "plan", "--output", "fancy"], "--output must be stream, grouped or logs"),
         (["run-all", "plan", "--parallelism", "many"], "--parallelism expects a number"),
         (["run-all", "plan", "--parallelism"], "--parallelism needs a value"),
     ],

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from orchestrator.app.run import RunServices, run_all
-from orchestrator.output import RunOutput
+from orchestrator.output import Finished, RunOutput
 from orchestrator.runtime import Console
 from orchestrator.scheduler import run_dag
 from orchestrator.terraform.commands import TfCommand
@@ -59,15 +59,21 @@ def states_during_run(tmp_path: Path, modules: dict[str, dict[str, object]]) -> 
     loader = tree(tmp_path / "live", modules)
     seen: list[tuple[str, str]] = []
     lock = threading.Lock()
-    original = RunOutput.status
+    original, original_finished = RunOutput.status, RunOutput.finished
 
     def spy(self: RunOutput, display: str, state: str, detail: str = "") -> None:
         with lock:
             seen.append((display, state))
         original(self, display, state, detail)
 
+    def spy_finished(self: RunOutput, display: str, done: Finished, *, detail: str = "") -> None:
+        with lock:
+            seen.append((display, done.status))
+        original_finished(self, display, done, detail=detail)
+
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(RunOutput, "status", spy)
+        mp.setattr(RunOutput, "finished", spy_finished)
         run_all(runtime(tmp_path), options(tmp_path, TfCommand("plan"), parallelism=1), RunServices(loader))
     return seen
 
@@ -85,7 +91,9 @@ def test_run_all_reports_waiting_then_queued_then_running(tmp_path: Path) -> Non
 def test_live_line_counts_waiting_and_queued_and_times_each_running_module(tmp_path: Path) -> None:
     now = [100.0]
     tty = FakeTty()
-    run = RunOutput(Console(out=tty, err=tty, color=True), tmp_path, live=True, monotonic=lambda: now[0])
+    run = RunOutput(
+        Console(out=tty, err=tty, color=True), tmp_path, live=True, monotonic=lambda: now[0], size=lambda: (80, 24)
+    )
     for m in ("a", "b", "c"):
         run.status(m, "waiting")
     run.status("a", "queued")
@@ -95,9 +103,11 @@ def test_live_line_counts_waiting_and_queued_and_times_each_running_module(tmp_p
     run.status("b", "running")
     now[0] = 115.0
     run.module("a").line("stdout", "hi")
-    assert tty.getvalue().endswith("[a] hi\n[tgo 15s] 1 waiting | 2 running | a 15s, b 3s")
+    counter = "[tgo 15s] 0/3 done | 2 running | 0 queued | 1 waiting | 0 failed | 0 skipped"
+    assert tty.getvalue().endswith(f"[a] hi\n{counter}\n  a     15s  hi\n  b      3s")
     run.status("a", "failed")
-    assert tty.getvalue().endswith("[tgo 15s] 1 waiting | 1 running | 1 failed | b 3s")
+    counter = "[tgo 15s] 0/3 done | 1 running | 0 queued | 1 waiting | 1 failed | 0 skipped"
+    assert tty.getvalue().endswith(f"[tgo] a: failed\n{counter}\n  b      3s")
 
 
 def test_plain_output_prints_no_waiting_or_queued_lines(tmp_path: Path) -> None:
