@@ -18,6 +18,7 @@ REGISTRY: dict[str, str] = {
     "config.schema.json": "orchestrator.config.models:ModuleConfig",
     "run-report.schema.json": "orchestrator.report.run_model:RunReport",
     "drift-report.schema.json": "orchestrator.report.drift_model:DriftReport",
+    "progress-events.schema.json": "orchestrator.console.events:ProgressEvent",
 }
 
 

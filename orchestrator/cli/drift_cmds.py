@@ -17,6 +17,8 @@ from orchestrator.aws.roles import RoleOverrides
 from orchestrator.aws.supply import parse_mode
 from orchestrator.cli.auth_cmds import role_options
 from orchestrator.cli.run_cmds import make_loader, shutdown_timeout
+from orchestrator.console import github
+from orchestrator.console.progress import on_github
 from orchestrator.errors import UsageError
 from orchestrator.outputs.reader import parse_mode as outputs_mode
 from orchestrator.runtime import Runtime
@@ -139,4 +141,14 @@ def _drift(flags: dict[str, Any]) -> int:
         runtime.console.print(result.files["md"].read_text())
     for kind, path in result.files.items():
         runtime.console.print(f"[tgo] drift {kind}: {path}")
+    if on_github(runtime.environ):
+        github.publish(
+            result.run,
+            runtime.environ,
+            runtime.console.print,
+            runtime.console.error,
+            summary_md=result.files["md"].read_text(),
+            drifted=result.report.totals.drifted,
+            exit_code=result.exit_code,
+        )
     return result.exit_code

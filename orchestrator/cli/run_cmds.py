@@ -22,10 +22,14 @@ from orchestrator.aws.supply import parse_mode
 from orchestrator.cli.load_flags import click_load_flags, load_options
 from orchestrator.cli.run_argv import RunArgv, flags_help, split_run_argv
 from orchestrator.config.services import LoadOptions
-from orchestrator.console.progress import parse_progress
+from orchestrator.console import github
+from orchestrator.console.events import event_line, run_finished_event
+from orchestrator.console.progress import choose_progress, on_github, parse_progress
 from orchestrator.errors import UsageError
 from orchestrator.outputs.reader import parse_mode as outputs_mode
 from orchestrator.redaction import NOTICE
+from orchestrator.report.run_md import run_summary_md
+from orchestrator.report.run_model import RunReport
 from orchestrator.report.summary import account_plan_lines, summary_lines
 from orchestrator.runtime import Runtime
 from orchestrator.terraform.commands import TfCommand
@@ -206,11 +210,11 @@ def _run(args: tuple[str, ...], *, single: bool, group_all: bool = False, stacks
     if single and wants_all(parsed, runtime.environ, group_all=group_all):
         single = False
     units = _stack_units(parsed, runtime, single=single, stacks_only=stacks_only)
-    # The tree's account.hcl files are read once, and only when --account asks for accounts: they
-    # resolve --account names and label the plan table.
+    # The tree's account.hcl files are read once (not for `tgo run` in one module, unless --account
+    # asks): they resolve --account names and name the accounts in the summaries.
     known = (
         known_accounts(working_dir_of(parsed, runtime), AccountConvention.from_env(runtime.environ))
-        if parsed.many("--account")
+        if parsed.many("--account") or not single
         else []
     )
     options = options_from(parsed, runtime, single=single, known=known)
@@ -242,17 +246,51 @@ def _run(args: tuple[str, ...], *, single: bool, group_all: bool = False, stacks
         report = run_all(runtime, options, services)
     finally:  # error, Ctrl-C or a signal turned into an exception: the broker's directory goes too
         aws.close()
-    # `tgo run` keeps stdout for terraform's output (e.g. `tgo run output -json | jq`).
-    say = runtime.console.error if single else runtime.console.print
+    finish(runtime, options, report, names_by_id(known), summary_md=path_flag(parsed, runtime, "--summary-md"))
+    return report.exit_code
+
+
+def path_flag(parsed: RunArgv, runtime: Runtime, name: str) -> Path | None:
+    value = parsed.one(name)
+    return (runtime.cwd / value).resolve() if value else None
+
+
+def finish(
+    runtime: Runtime, options: RunOptions, report: RunReport, names: Mapping[str, str], *, summary_md: Path | None
+) -> None:
+    """After the run: the text summary, the plan-by-account table, ``--summary-md``, the ``json``
+    progress's last event, GitHub Actions' groups, annotations, step summary and outputs."""
+    single = options.single
+    json_events = not single and choose_progress(options.progress, runtime.console.is_tty, runtime.environ) == "json"
+    # `tgo run` keeps stdout for terraform's output (e.g. `tgo run output -json | jq`); json progress
+    # keeps it for the events.
+    say = runtime.console.error if single or json_events else runtime.console.print
     for line in summary_lines(report):
         say(line)
     if options.command.name == "plan" and not single:
-        table = account_plan_lines(report, names_by_id(known))
+        table = account_plan_lines(report, names)
         for line in ["", *table] if table else []:
             say(line)
+    if summary_md is not None:
+        write_text(summary_md, run_summary_md(report, names), runtime)
+    if json_events:
+        elapsed = (report.finished_at - report.started_at).total_seconds()
+        runtime.console.print(event_line(run_finished_event(report, elapsed)))
+    if on_github(runtime.environ) and not single:
+        github.publish(report, runtime.environ, say, runtime.console.error, summary_md=run_summary_md(report, names))
+    if report.run_dir and not single:
+        say(f"[tgo] logs and the JSON report: {report.run_dir}")
     if runtime.console.redactor.redacted:
         runtime.console.error(f"[tgo] note: {NOTICE}")
-    return report.exit_code
+
+
+def write_text(path: Path, text: str, runtime: Runtime) -> None:
+    """Write a summary file; a failure is a warning (the run's outcome stands)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(runtime.console.redact(text))
+    except OSError as err:
+        runtime.console.error(f"[tgo] warning: cannot write {path}: {err.strerror or err}")
 
 
 def register(group: click.Group) -> None:

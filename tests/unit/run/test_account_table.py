@@ -34,7 +34,8 @@ def test_groups_modules_by_account_with_totals_and_addresses() -> None:
     )
     text = "\n".join(lines)
     assert lines[0] == "PLAN BY ACCOUNT"
-    assert text.index("account 222222222222: +0 ~0 -0") < text.index("account prod (444444444444): +1 ~2 -0")
+    assert "account 222222222222" not in text, "an account without changes is only in the last line"
+    assert lines[-1] == "no changes: 222222222222 (1 module)"
     prod = lines[lines.index("account prod (444444444444): +1 ~2 -0") :]
     assert prod[2].split() == ["prod/app", "1", "0", "0"]
     assert prod[3].strip() == "tgo_s3_object.app"
@@ -47,3 +48,11 @@ def test_read_only_and_unplanned_modules_are_left_out() -> None:
     unplanned = ModuleResult(path="x", status="skipped", account_id="111111111111")
     assert account_plan_lines(report(read, unplanned)) == []
     assert account_plan_lines(report(result("local", None, add=1)))[1] == "account unknown: +1 ~0 -0"
+
+
+def test_output_only_changes_are_named_so_the_exit_code_2_has_a_reason() -> None:
+    only = ModuleResult(path="prod/out", status="succeeded", account_id="4", changes=PlanChanges(has_changes=True))
+    lines = account_plan_lines(report(only, result("dev/a", "2"), result("dev/b", "2")), {"2": "dev"})
+    assert lines[1] == "account 4: +0 ~0 -0"
+    assert lines[3].split() == ["prod/out", "0", "0", "0", "(outputs", "only)"]
+    assert lines[-1] == "no changes: dev (2) (2 modules)"
