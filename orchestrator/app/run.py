@@ -141,7 +141,7 @@ def run_all(runtime: Runtime, options: RunOptions, services: RunServices) -> Run
     }
     for tf in sorted(set(binaries.values())):  # once per distinct binary: a wrong --tf-path stops here
         check_terraform(tf, runtime.environ, runtime.cwd)
-    _announce(runtime, selection, to_stderr=options.single)
+    _announce(runtime, selection, to_stderr=options.single or options.progress == "json")
     if command.name in {"apply", "destroy"} or command.is_destroy:
         if services.confirm is not None and selection.run and not services.confirm(_displays(selection)):
             raise UsageError("run not confirmed; nothing ran", hint="pass --yes to skip the question")
