@@ -28,7 +28,7 @@ from typing import Any
 
 from orchestrator.aws.model import AssumeRequest
 from orchestrator.aws.sts import BotoStsClient
-from orchestrator.process import ProcessGroup, forward_interrupts, run_streaming
+from orchestrator.process import ProcessGroup, forward_interrupts, run_attached, run_streaming
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "sample-infra"
@@ -162,18 +162,28 @@ class Sandbox:
         )
         return live
 
-    def tgo(self, *args: str, cwd: Path, echo: bool = True, extra_env: Mapping[str, str] | None = None) -> int:
-        """Run ``python -m orchestrator ARGS`` in ``cwd``; stream its output when ``echo``; return its exit code."""
+    def tgo(
+        self,
+        *args: str,
+        cwd: Path,
+        echo: bool = True,
+        extra_env: Mapping[str, str] | None = None,
+        attached: bool = False,
+    ) -> int:
+        """Run ``python -m orchestrator ARGS`` in ``cwd``; stream its output when ``echo``; return its
+        exit code. ``attached``: on this terminal (tgo's live board shows as a user would see it)."""
 
         def on_line(_stream: str, line: str) -> None:
             if echo:
                 print(line, flush=True)
 
         env = {**self.env, **(extra_env or {})}
+        argv = [sys.executable, "-m", "orchestrator", *args]
+        if attached:
+            sys.stdout.flush()
+            return run_attached(argv, cwd=cwd, env=env, group=self.group)
         with forward_interrupts(self.group, lambda: None):
-            return run_streaming(
-                [sys.executable, "-m", "orchestrator", *args], cwd=cwd, env=env, on_line=on_line, group=self.group
-            )
+            return run_streaming(argv, cwd=cwd, env=env, on_line=on_line, group=self.group)
 
 
 def _banner(text: str) -> None:
@@ -191,19 +201,26 @@ def edit_one_object(box: Sandbox, account_id: str, prefix: str = "app/") -> str:
     return f"s3://{bucket}/{keys[0]}"
 
 
-def run_demo(root: Path, endpoint: str) -> int:
+def run_demo(root: Path, endpoint: str, runs: Path | None = None) -> int:
+    """The demo's steps. Terraform's own output goes to the run directories under ``runs`` (default
+    ``.tgo/demo/`` in the current directory, kept after the demo); the console shows what a user
+    looks at: tgo's live board (on a terminal), the summaries, the account table, the drift digest."""
     box = Sandbox.create(root, endpoint)
+    runs = runs or Path.cwd() / ".tgo" / "demo"
+    attached = sys.stdout.isatty()
+    for step in ("apply", "plan"):  # this demo's logs only, not an earlier one's
+        shutil.rmtree(runs / step, ignore_errors=True)
     _banner(f"moto server at {endpoint}; creating roles, state buckets, lock tables and data buckets")
     box.provision()
     live = box.copy_live_tree()
     _banner("tgo run-all apply --non-interactive   (each account's modules under its own role)")
-    if box.tgo("run-all", "apply", "--non-interactive", "--output", "grouped", cwd=live) != 0 or box.interrupted:
+    print(f"terraform's output of every module: {runs / 'apply' / 'logs'}/", flush=True)
+    apply = ("run-all", "apply", "--non-interactive", "--output", "logs", "--log-dir", str(runs / "apply"))
+    if box.tgo(*apply, cwd=live, attached=attached) != 0 or box.interrupted:
         return 130 if box.interrupted else 1
     _banner("tgo run-all plan --account prod")
-    if (
-        box.tgo("run-all", "plan", "--account", "prod", "--output", "grouped", cwd=live) not in (0, 2)
-        or box.interrupted
-    ):
+    plan = ("run-all", "plan", "--account", "prod", "--output", "logs", "--log-dir", str(runs / "plan"))
+    if box.tgo(*plan, cwd=live, attached=attached) not in (0, 2) or box.interrupted:
         return 130 if box.interrupted else 1
     where = edit_one_object(box, ACCOUNTS["prod"])
     _banner(f"a console user edited {where}; tgo drift")

@@ -185,6 +185,27 @@ def run_streaming(
     return run_supervised(argv, cwd=cwd, env=env, on_line=on_line, group=group, interactive=interactive).code
 
 
+def run_attached(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], group: ProcessGroup | None = None) -> int:
+    """Run ``argv`` on tgo's own terminal (stdin, stdout and stderr inherited, tgo's process group:
+    a Ctrl-C reaches it directly); its exit code. For a child whose console is the point (the demo
+    shows tgo's live board). Raises ToolError when the program cannot be started."""
+    if group is not None and group.interrupted:
+        return EXIT_NOT_STARTED
+    try:
+        proc = subprocess.Popen(list(argv), cwd=cwd, env=dict(env))  # argv list, never a shell
+    except OSError as exc:
+        raise ToolError(f"cannot run {argv[0]!r}: {exc.strerror or exc}") from exc
+    if group is not None and not group._add(proc, own_group=False):
+        proc.kill()
+        proc.wait()
+        return EXIT_NOT_STARTED
+    try:
+        return proc.wait()
+    finally:
+        if group is not None:
+            group._remove(proc)
+
+
 def run_supervised(
     argv: Sequence[str],
     *,
