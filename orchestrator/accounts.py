@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,3 +149,29 @@ def resolve_selectors(selectors: Sequence[str], accounts: Iterable[Account]) -> 
 
 def names_by_id(accounts: Iterable[Account]) -> dict[str, str]:
     return {a.id: a.name for a in accounts if a.name}
+
+
+def account_by_location(root: Path, convention: AccountConvention | None = None) -> Callable[[str], str | None]:
+    """A function from a module's path (relative to ``root``) to its account's label (``name (id)``
+    or ``id``), from the nearest account file above it; None when there is none. A file that does not
+    evaluate is left out here (``--account`` and ``validate`` report it)."""
+    conv = convention or AccountConvention()
+    labels: dict[Path, str] = {}
+    for path in find_account_files(root, conv):
+        try:
+            account = read_account_file(path, conv)
+        except TgoError:
+            continue
+        if account is not None:
+            labels[path.parent] = f"{account.name} ({account.id})" if account.name else account.id
+
+    def label(module: str) -> str | None:
+        here = root / module
+        for parent in (here, *here.parents):
+            if parent in labels:
+                return labels[parent]
+            if parent == root:
+                return None
+        return None
+
+    return label

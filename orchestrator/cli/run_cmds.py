@@ -5,14 +5,22 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import shutil
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
-from orchestrator.accounts import Account, AccountConvention, known_accounts, names_by_id, resolve_selectors
+from orchestrator.accounts import (
+    Account,
+    AccountConvention,
+    account_by_location,
+    known_accounts,
+    names_by_id,
+    resolve_selectors,
+)
 from orchestrator.app.auth import AwsAuth
 from orchestrator.app.run import RunOptions, RunServices, default_parallelism, graph_text, run_all
 from orchestrator.app.run_select import Loader
@@ -23,10 +31,12 @@ from orchestrator.cli.load_flags import click_load_flags, load_options
 from orchestrator.cli.run_argv import RunArgv, flags_help, split_run_argv
 from orchestrator.config.services import LoadOptions
 from orchestrator.console import github
+from orchestrator.console.confirm import confirm_lines
 from orchestrator.console.events import event_line, run_finished_event
 from orchestrator.console.progress import choose_progress, on_github, parse_progress
 from orchestrator.errors import UsageError
 from orchestrator.outputs.reader import parse_mode as outputs_mode
+from orchestrator.printable import printable
 from orchestrator.redaction import NOTICE
 from orchestrator.report.run_md import run_summary_md
 from orchestrator.report.run_model import RunReport
@@ -128,9 +138,16 @@ def options_from(parsed: RunArgv, runtime: Runtime, *, single: bool, known: Sequ
     )
 
 
-def make_confirm(parsed: RunArgv, *, stdin_tty: bool) -> Any:
-    """The confirmation for apply/destroy: none with --yes/--non-interactive; a prompt on a TTY;
-    otherwise refuse (exit 64), since nobody can answer."""
+def make_confirm(
+    parsed: RunArgv,
+    *,
+    stdin_tty: bool,
+    account_of: Callable[[str], str | None] = lambda _m: None,
+    height: Callable[[], int] = lambda: shutil.get_terminal_size((80, 24)).lines,
+) -> Any:
+    """The confirmation for apply/destroy: none with --yes/--non-interactive; a prompt on a TTY
+    saying what will happen (orchestrator.console.confirm); otherwise refuse (exit 64), since nobody
+    can answer. ``account_of`` labels a module's account."""
     if parsed.flag("--yes") or parsed.flag("--non-interactive"):
         return None
 
@@ -140,10 +157,23 @@ def make_confirm(parsed: RunArgv, *, stdin_tty: bool) -> Any:
                 "run-all apply/destroy needs confirmation but there is no terminal",
                 hint="pass --yes or --non-interactive",
             )
-        click.echo("tgo will run terraform in these modules:\n  " + "\n  ".join(modules))
+        lines = confirm_lines(parsed.command or "", parsed.tf_args, modules, account_of, height())
+        click.echo("\n".join(printable(line) for line in lines))
         return click.confirm("Continue?", default=False)
 
     return confirm
+
+
+def _lazy_accounts(root: Path, convention: AccountConvention) -> Callable[[str], str | None]:
+    """``account_by_location``, reading the account files only when the question is asked."""
+    found: list[Callable[[str], str | None]] = []
+
+    def account_of(module: str) -> str | None:
+        if not found:
+            found.append(account_by_location(root, convention))
+        return found[0](module)
+
+    return account_of
 
 
 def aws_auth(parsed: RunArgv, runtime: Runtime) -> AwsAuth:
@@ -237,7 +267,13 @@ def _run(args: tuple[str, ...], *, single: bool, group_all: bool = False, stacks
         credentials_env=aws.credentials_env,
         preflight=None if parsed.flag("--no-preflight") else aws.preflight_and_print,
         sts_stats=aws.sts_stats,
-        confirm=None if single else make_confirm(parsed, stdin_tty=sys.stdin.isatty()),
+        confirm=None
+        if single
+        else make_confirm(
+            parsed,
+            stdin_tty=sys.stdin.isatty(),
+            account_of=_lazy_accounts(options.working_dir, AccountConvention.from_env(runtime.environ)),
+        ),
         placement=aws.placement(ask_base=bool(options.accounts)),
         credential_mode=aws.credential_mode,
         state_outputs=aws.state_outputs(),
