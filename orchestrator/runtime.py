@@ -105,7 +105,7 @@ class Runtime:
     @classmethod
     def from_os(cls) -> Runtime:
         env = dict(os.environ)
-        color = None if "NO_COLOR" not in env else False
+        color = False if env.get("NO_COLOR") else None  # no-color.org: only a non-empty value counts
         redactor = Redactor()
         redactor.add_environment(env)  # the base credentials reach terraform too
         return cls(environ=env, cwd=Path.cwd(), console=Console(color=color, redactor=redactor))

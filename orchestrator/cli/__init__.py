@@ -74,8 +74,43 @@ class LazyGroup(click.Group):
         return super().list_commands(ctx)
 
 
+def version_lines() -> list[str]:
+    """``tgo version``: tgo's, python-hcl2's and the terraform binary's versions (the one a run would
+    use: TG_TF_PATH / TERRAGRUNT_TFPATH, else ``terraform`` on PATH), each on its line."""
+    import os
+    from importlib import metadata
+    from pathlib import Path
+
+    from orchestrator.terraform.binary import check_terraform, resolve_terraform
+
+    try:
+        hcl2 = metadata.version("python-hcl2")
+    except metadata.PackageNotFoundError:
+        hcl2 = "not installed"
+    env, cwd = dict(os.environ), Path.cwd()
+    try:
+        tf = resolve_terraform(None, None, env, cwd)
+        terraform = f"{check_terraform(tf, env, cwd)} ({tf})"
+    except TgoError as err:
+        terraform = f"unknown: {printable(err.format())}"
+    return [f"tgo {__version__}", f"python-hcl2 {hcl2}", f"terraform {terraform}"]
+
+
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo("\n".join(version_lines()))
+        ctx.exit(0)
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="tgo")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Print tgo's, python-hcl2's and terraform's versions.",
+)
 @click.option("--debug", is_flag=True, envvar="TGO_DEBUG", help="Show tracebacks for errors.")
 @click.option("--all", "all_", is_flag=True, help="With `run`: every module (`tgo --all run plan`).")
 @click.pass_context
@@ -84,6 +119,13 @@ def tgo(ctx: click.Context, debug: bool, all_: bool) -> None:
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
     ctx.obj["all"] = all_
+
+
+@tgo.command("version")
+def version_cmd() -> int:
+    """Print tgo's, python-hcl2's and the terraform binary's versions."""
+    click.echo("\n".join(version_lines()))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> None:

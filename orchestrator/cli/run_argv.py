@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from orchestrator.cli.load_flags import FEATURE_HELP, NO_RUN_CMD_HELP
+from orchestrator.cli.misspelt import did_you_mean
 from orchestrator.errors import UsageError
 
 # canonical name -> (takes a value, repeatable, aliases)
@@ -121,6 +122,11 @@ class RunArgv:
         return name in self.values
 
 
+def _next_word(args: Sequence[str], start: int) -> str | None:
+    """The terraform command when it comes after the flag being read (``tgo run-all --x plan``)."""
+    return next((a for a in args[start:] if not a.startswith("-") and a not in ALIASES), None)
+
+
 def split_run_argv(args: Sequence[str]) -> RunArgv:
     out = RunArgv()
     i = 0
@@ -136,6 +142,13 @@ def split_run_argv(args: Sequence[str]) -> RunArgv:
         key, eq, inline = arg.partition("=")
         name = ALIASES.get(key)
         if name is None:
+            meant = did_you_mean(arg, out.command or _next_word(args, i), ALIASES)
+            if meant is not None:
+                raise UsageError(
+                    f"unknown flag: did you mean {meant}?",
+                    attr=key,
+                    hint=f"tgo's flags: `tgo run-all --help`; to give {key} to terraform, put it after `--`",
+                )
             if out.command is None and not arg.startswith("-"):
                 out.command = arg
             else:

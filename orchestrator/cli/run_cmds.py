@@ -45,7 +45,7 @@ from orchestrator.runtime import Runtime
 from orchestrator.terraform.commands import TfCommand
 
 SOURCE_ENV = ("TG_SOURCE", "TERRAGRUNT_SOURCE")
-PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": ["--help"]}
+PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": ["-h", "--help"]}
 
 
 def make_loader(

@@ -20,7 +20,7 @@ from orchestrator.runtime import Runtime
 from orchestrator.stacks.values_file import literal
 from orchestrator.terraform.source import SOURCE_MAP_ENV, parse_source_map, source_map_from_env
 
-STACK_PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": ["--help"]}
+STACK_PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": ["-h", "--help"]}
 
 
 def with_source_map(runtime: Runtime, entries: tuple[str, ...] | list[str]) -> Runtime:

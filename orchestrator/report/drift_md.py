@@ -18,10 +18,16 @@ from orchestrator.report.drift_model import DriftReport, ModuleDrift, ResourceDr
 MAX_ROWS = 15
 MAX_MODULES_PER_ROW = 4
 MAX_VALUE = 60
+FENCE = "`" * 3
 
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _fenced(lines: list[str]) -> list[str]:
+    """Lines for a fenced block under a list item (a fence inside cannot close it early)."""
+    return [("  " + line.replace(FENCE, "'" * 3)).rstrip() for line in lines]
 
 
 def _value(value: Any) -> str:
@@ -150,7 +156,11 @@ def render_markdown(report: DriftReport) -> str:
     errors = [m for m in report.modules if m.status == "error"]
     if errors:
         lines += ["### Errors", ""]
-        lines += [f"- `{m.path}` ({_account(m)}): {_cell(m.reason or 'failed')}" for m in errors[:MAX_ROWS]]
+        for m in errors[:MAX_ROWS]:
+            reason = (m.reason or "failed").strip().splitlines() or ["failed"]
+            lines.append(f"- `{m.path}` ({_account(m)}): {_cell(reason[0])}")
+            if len(reason) > 1:  # terraform's error block, as it printed it
+                lines += ["", "  " + FENCE + "text", *_fenced(reason), "  " + FENCE]
         lines.append("")
     with_resources = [m for m in report.modules if m.resources or m.outputs]
     lines += _details("Drift details", (line for m in with_resources for line in _resource_lines(m)))

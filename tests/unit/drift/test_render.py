@@ -77,3 +77,11 @@ def test_junit_survives_terminal_colours_and_control_characters(build: Build) ->
     root = ET.fromstring(render_junit(build([ModuleOutcome(path="a", kind="error", reason=text)])))
     error = next(root.iter("error"))
     assert error.get("message") == "Error: bad value"
+
+
+def test_markdown_shows_a_failed_module_s_error_block(build: Build) -> None:
+    block = 'Error: Invalid reference\n\n  on main.tf line 3:\n   3: x = nope.x\n\nA reference to "nope" is wrong.'
+    md = render_markdown(build([ModuleOutcome(path="stage/app", kind="error", reason=block, account_id="3")]))
+    assert "- `stage/app` (3): Error: Invalid reference\n" in md
+    assert "\n  ```text\n  Error: Invalid reference\n\n    on main.tf line 3:\n     3: x = nope.x\n" in md
+    assert md.count("```") == 2
