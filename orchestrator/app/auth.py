@@ -25,10 +25,12 @@ from orchestrator.aws.functions import AwsConfigCalls
 from orchestrator.aws.identity import identity_factory
 from orchestrator.aws.lifetime import lifetime_lines, previous_durations
 from orchestrator.aws.model import AssumeRequest, Credentials, StsClient
+from orchestrator.aws.native_helper import native_helper
 from orchestrator.aws.preflight import PreflightResult, format_table
 from orchestrator.aws.preflight import preflight as run_preflight
 from orchestrator.aws.roles import RoleOverrides, RoleResolver, default_session_name
 from orchestrator.aws.supply import CredentialMode, CredentialSupply, ModuleMode
+from orchestrator.config.cachekey import state_dir
 from orchestrator.config.models import ModuleConfig, account_of_role
 from orchestrator.discovery import discover
 from orchestrator.errors import ConfigErrors, TgoError
@@ -112,6 +114,7 @@ class AwsAuth:
                 fetch,
                 margin=margin,
                 base_dir=runtime_base(runtime.environ),
+                native=native_helper(state_dir(runtime), runtime.environ),
                 log=lambda text: runtime.console.error(f"[tgo] {text}"),
             )
 

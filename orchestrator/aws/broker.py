@@ -69,13 +69,17 @@ class CredentialBroker:
         margin: timedelta,
         base_dir: Path,
         python: str | None = None,
+        native: Path | None = None,
         allowed_uid: int | None = None,
         log: Callable[[str], None] | None = None,
     ) -> None:
         self._fetch = fetch
         self.margin = margin
         self._base_dir = base_dir
-        self._python = python or sys.executable
+        # The compiled helper when there is one (see native_helper), else the isolated interpreter.
+        self.helper: tuple[str, ...] = (
+            (str(native),) if native is not None else (python or sys.executable, "-I", "-S", str(HELPER))
+        )
         self._uid = os.getuid() if allowed_uid is None else allowed_uid
         self._log = log or (lambda _text: None)
         self.grants = proto.Grants()
@@ -162,9 +166,7 @@ class CredentialBroker:
         """Atomically replace the config file (callers hold ``_lock``): readers never see half a file."""
         if self.files is None or self._closed:
             return
-        commands = {
-            name: proto.helper_command(self._python, HELPER, self.files.socket, name) for name in self.grants.profiles()
-        }
+        commands = {name: proto.helper_command(self.helper, self.files.socket, name) for name in self.grants.profiles()}
         tmp = self.files.directory / (proto.CONFIG_FILE_NAME + ".tmp")
         tmp.write_text(proto.config_text(commands))
         os.chmod(tmp, 0o600)

@@ -5,7 +5,8 @@ The broker (``orchestrator.aws.broker``) serves role-session credentials to the 
 processes of one tgo run through ``credential_process`` (see docs/iam.md). This module decides:
 
 - **Profiles**: one AWS config profile per role session (:func:`profile_name`), whose
-  ``credential_process`` runs the stdlib-only helper ``orchestrator/aws/credential_helper.py``
+  ``credential_process`` runs the compiled helper (``credential_helper.c``, see
+  :mod:`orchestrator.aws.native_helper`) or the stdlib-only ``credential_helper.py``
   (:func:`helper_command`). The config file (:func:`config_text`) holds commands, never a secret.
 - **Capabilities**: each module gets its own random token (:data:`TOKEN_ENV`, in the environment,
   never argv). :class:`Grants` serves a token only the role session of its module and of that
@@ -32,7 +33,7 @@ import re
 import secrets
 import shlex
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -137,11 +138,11 @@ def profile_name(request: AssumeRequest) -> str:
     return f"tgo-{account}-{role}-{digest}"
 
 
-def helper_command(python: str, helper: Path, socket: Path, profile: str) -> str:
-    """The ``credential_process`` line: the interpreter, isolated (``-I -S``: no site, no user
-    paths, ~20 ms to start), running the helper file by path with the socket and profile. The
-    SDKs split it as a shell would; every part is quoted."""
-    words = [python, "-I", "-S", str(helper), "--socket", str(socket), profile]
+def helper_command(helper: Sequence[str], socket: Path, profile: str) -> str:
+    """The ``credential_process`` line: the helper's argv (the compiled helper, or the interpreter
+    isolated with ``-I -S`` running ``credential_helper.py``) then the socket and profile. The SDKs
+    split it as a shell would; every part is quoted."""
+    words = [*helper, "--socket", str(socket), profile]
     return " ".join(shlex.quote(w) for w in words)
 
 

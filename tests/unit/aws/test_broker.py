@@ -39,7 +39,7 @@ def test_profile_names_are_stable_safe_and_differ_per_session() -> None:
 
 def test_config_file_holds_commands_that_sdks_split_back_into_the_same_words(tmp_path: Path) -> None:
     sock = tmp_path / "dir with space" / "broker.sock"
-    command = proto.helper_command("/venv/bin/python", HELPER, sock, "tgo-1-x-abc")
+    command = proto.helper_command(("/venv/bin/python", "-I", "-S", str(HELPER)), sock, "tgo-1-x-abc")
     text = proto.config_text({"tgo-1-x-abc": command})
     parser = configparser.ConfigParser()
     parser.read_string(text)
