@@ -23,10 +23,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
-from orchestrator.config.sops_age import AgeError, parse_identities
-from orchestrator.config.sops_age import decrypt as age_decrypt
-from orchestrator.config.sops_stores import EMITTERS, LOADERS, format_for_path
-from orchestrator.config.sops_tree import Rules, SopsError, check_mac, decrypt_tree
 from orchestrator.errors import EvalError, TgoError
 
 UNSUPPORTED_KEYS = ("pgp", "gcp_kms", "azure_kv", "hc_vault")
@@ -88,6 +84,11 @@ class SopsFiles:
             return found
 
     def _decrypt(self, path: Path, shown: str, role: str | None) -> str:
+        # Imported here: yaml and cryptography take a tenth of a second to import, and only a
+        # config that calls sops_decrypt_file() needs them.
+        from orchestrator.config.sops_stores import EMITTERS, LOADERS, format_for_path
+        from orchestrator.config.sops_tree import Rules, SopsError, check_mac, decrypt_tree
+
         try:
             raw = path.read_bytes()
         except OSError as err:
@@ -110,6 +111,8 @@ class SopsFiles:
         return text
 
     def _data_key(self, metadata: Mapping[str, Any], role: str | None) -> bytes:
+        from orchestrator.config.sops_tree import SopsError
+
         if metadata.get("key_groups"):
             raise SopsError("sops files with key_groups (Shamir secret sharing) are not supported")
         failures: list[str] = []
@@ -131,6 +134,9 @@ class SopsFiles:
         raise SopsError("no key could decrypt the data key: " + "; ".join(failures))
 
     def _from_age(self, entries: list[dict[str, Any]], failures: list[str]) -> bytes | None:
+        from orchestrator.config.sops_age import AgeError, parse_identities
+        from orchestrator.config.sops_age import decrypt as age_decrypt
+
         identities = []
         sources = age_key_sources(self._environ)
         for where, text in sources:

@@ -17,7 +17,6 @@ from orchestrator.errors import EvalError, HclSyntaxError, TgoError
 from orchestrator.hcl import ast
 from orchestrator.hcl.evaluator import EvalContext, evaluate
 from orchestrator.hcl.functions.encoding import json_encode
-from orchestrator.hcl.parser import parse_text
 
 
 def _first_call(node: object) -> ast.Call | None:
@@ -56,6 +55,10 @@ def read_tfvars(path: Path, shown: str) -> str:
         except ValueError as err:
             raise EvalError(f"read_tfvars_file(): {shown} is not a JSON object: {err}") from None
         return text
+    # Imported here: the parser pulls in hcl2 and lark (a quarter of a second), and a warm load
+    # that reads no tfvars file parses nothing.
+    from orchestrator.hcl.parser import parse_text
+
     body = parse_text(text, shown)
     if body.blocks:
         block = body.blocks[0]

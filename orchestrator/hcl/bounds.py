@@ -55,11 +55,15 @@ class Budget:
 
     def spend_result(self, value: Any, pos: Pos) -> None:
         """A function result: its own length (its parts were counted when they were built)."""
-        t = type(value)
+        t = type(value)  # the arithmetic is inlined: this runs for every function call
         if t is str:
-            self.spend_chars(len(value), pos)
+            self.chars -= len(value)
+            if self.chars < 0:
+                self.spend_chars(0, pos)  # raises
         elif t is list or t is dict:
-            self.spend_elements(len(value), pos)
+            self.elements -= len(value)
+            if self.elements < 0:
+                self.spend_elements(0, pos)  # raises
 
 
 def check_size(value: Any, pos: Pos) -> None:

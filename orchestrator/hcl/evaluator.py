@@ -24,7 +24,7 @@ from typing import Any, Final
 
 from orchestrator.errors import EvalError, Pos
 from orchestrator.hcl import ast
-from orchestrator.hcl.bounds import Budget, check_size
+from orchestrator.hcl.bounds import MAX_CHARS, Budget, check_size
 from orchestrator.hcl.calls import call, err, suggest
 from orchestrator.hcl.functions.coerce import (
     describe,
@@ -111,7 +111,10 @@ class _Evaluator:
             out.append(self.interp(value, part.pos))
         if len(out) > 1:
             self.budget.spend_chars(sum(map(len, out)), parts[0].pos)  # before the join builds it
-        return nfc("".join(out))  # joined NFC parts need not be NFC (a part may start with a combining mark)
+        text = "".join(out)
+        # Joined NFC parts need not be NFC (a part may start with a combining mark). The ASCII test
+        # is inlined: this runs for every template.
+        return text if text.isascii() else nfc(text)
 
     def interp(self, value: Value, pos: Pos) -> str:
         if type(value) is str:
@@ -406,9 +409,16 @@ _DISPATCH: Final[Mapping[type, Callable[[_Evaluator, Any, Scope], Value]]] = {
 
 def evaluate(expr: ast.Expr, ctx: EvalContext) -> Value:
     """The value of ``expr``; raises EvalError (with position and hint) on any evaluation problem."""
+    t = type(expr)
+    if isinstance(expr, ast.Literal):
+        # Nothing is built: the value is the source's (which MAX_SOURCE_BYTES bounds). A third of
+        # a config's attributes are literals.
+        return expr.value
     try:
-        value = _Evaluator(ctx).eval(expr, _EMPTY)
-        check_size(value, expr.pos)  # [l, l] doubled forty times is small to build, huge to use
+        value = _DISPATCH[t](_Evaluator(ctx), expr, _EMPTY)
+        tv = type(value)
+        if tv is list or tv is dict or (tv is str and len(value) > MAX_CHARS):
+            check_size(value, expr.pos)  # [l, l] doubled forty times is small to build, huge to use
     except RecursionError:
         raise err("expression nested too deeply", expr.pos) from None
     return value

@@ -23,12 +23,9 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
-import yaml
-
 from orchestrator.errors import EvalError
 from orchestrator.hcl.functions.coerce import format_number, is_mapping, normalize_number
 from orchestrator.hcl.functions.registry import Builtin, table, want_str
-from orchestrator.hcl.functions.yamlscalars import load_documents
 from orchestrator.hcl.numbers import parse_number
 from orchestrator.hcl.text import nfc
 from orchestrator.hcl.values import UNKNOWN, Value
@@ -243,6 +240,11 @@ def _yaml_key(key: Any) -> str:
 
 def fn_yamldecode(text: Value) -> Value:
     source = want_str("yamldecode", 1, text)
+    # Imported here: PyYAML takes a twentieth of a second to import and few configs decode YAML.
+    import yaml
+
+    from orchestrator.hcl.functions.yamlscalars import load_documents
+
     try:
         docs = load_documents(source)
     except (yaml.YAMLError, ValueError, RecursionError) as exc:

@@ -17,8 +17,6 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-import re2
-
 from orchestrator.errors import EvalError
 from orchestrator.hcl.functions.registry import Builtin, table, want_str
 from orchestrator.hcl.values import Value
@@ -30,6 +28,8 @@ _GO_ONLY_REJECTS = re.compile(r"(?<!\\)(?:\\\\)*\\C")  # RE2 C++ accepts \C (any
 
 
 def _options() -> Any:
+    import re2
+
     options = re2.Options()
     options.log_errors = False  # RE2 would print each rejected pattern on stderr
     return options
@@ -37,6 +37,9 @@ def _options() -> Any:
 
 def compile_regex(fname: str, pattern: str) -> Any:
     """Compile an RE2 pattern; EvalError naming the pattern and RE2's reason when it is invalid."""
+    # Imported here, not at the top: most configs call no regex function and every start would pay.
+    import re2
+
     reason = None
     if _GO_ONLY_REJECTS.search(pattern):
         reason = "invalid escape sequence: \\C"
