@@ -42,7 +42,7 @@ from orchestrator.process import ProcessGroup, forward_interrupts
 from orchestrator.report.run_model import ModuleResult, PreflightFailure, RunReport, StsStats, aggregate_exit_code
 from orchestrator.runtime import Runtime
 from orchestrator.scheduler import Outcome, run_dag
-from orchestrator.terraform.binary import check_terraform, resolve_terraform
+from orchestrator.terraform.binary import TerraformVersions, check_terraform, resolve_terraform
 from orchestrator.terraform.commands import TfCommand
 from orchestrator.terraform.executor import CredentialsEnv, ExecRequest, ModuleExecutor, ModuleRun, no_credentials
 from orchestrator.terraform.source import source_for_module
@@ -273,6 +273,7 @@ def _execute(
         credentials_env=services.credentials_env,
         sleep=runtime.clock.sleep,
         cancel=services.cancel,
+        versions=TerraformVersions(runtime.environ, runtime.cwd),
     )
     outputs = DependencyOutputs(
         selection.configs,

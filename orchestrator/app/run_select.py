@@ -74,7 +74,9 @@ class Selection:
         console line, log file name and report (a directory name must not forge a status line). The
         root itself (``tgo run`` in a module) is named by its directory's name."""
         try:
-            return printable(path.relative_to(self.root).as_posix() or path.name or ".")
+            if path == self.root:
+                return printable(path.name or ".")
+            return printable(path.relative_to(self.root).as_posix())
         except ValueError:
             return printable(str(path))
 

@@ -22,7 +22,7 @@ from orchestrator.accounts import (
     resolve_selectors,
 )
 from orchestrator.app.auth import AwsAuth
-from orchestrator.app.run import RunOptions, RunServices, default_parallelism, graph_text, run_all
+from orchestrator.app.run import RunOptions, RunServices, default_parallelism, graph_text, run_all, runs_root
 from orchestrator.app.run_select import Loader
 from orchestrator.aws.auth_provider import command_from
 from orchestrator.aws.roles import RoleOverrides
@@ -259,7 +259,7 @@ def _run(args: tuple[str, ...], *, single: bool, group_all: bool = False, stacks
         loader=make_loader(
             runtime,
             aws,
-            cache_dir=None if parsed.flag("--no-cache") else options.working_dir,
+            cache_dir=None if parsed.flag("--no-cache") else runs_root(options.working_dir, single=single),
             options=load_options(runtime, parsed.many("--feature"), parsed.flag("--no-run-cmd")),
             source=options.source,
             single=single,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -64,3 +65,23 @@ def check_terraform(path: str, environ: Mapping[str, str], cwd: Path) -> str:
         detail = f" (exit {shown.returncode}{': ' + said[0][:200] if said else ''})"
         raise ToolError(f"{path!r} is not terraform: `version -json` printed no terraform version{detail}", hint=hint)
     return version
+
+
+class TerraformVersions:
+    """Each binary's version (``terraform version -json``), asked once per path. Thread-safe."""
+
+    def __init__(self, environ: Mapping[str, str], cwd: Path) -> None:
+        self._environ = environ
+        self._cwd = cwd
+        self._lock = threading.Lock()
+        self._known: dict[str, str | None] = {}
+
+    def of(self, path: str) -> str | None:
+        """``path``'s version; None when it cannot be told (the run then goes on as before)."""
+        with self._lock:
+            if path not in self._known:
+                try:
+                    self._known[path] = check_terraform(path, self._environ, self._cwd)
+                except ToolError:
+                    self._known[path] = None
+            return self._known[path]

@@ -26,6 +26,7 @@ from orchestrator.errors import TgoError
 from orchestrator.output import ModuleOutput
 from orchestrator.process import ProcessGroup, run_capture, run_supervised
 from orchestrator.terraform import hooks
+from orchestrator.terraform.binary import TerraformVersions
 from orchestrator.terraform.commands import (
     ExtraArgs,
     TfCommand,
@@ -48,8 +49,8 @@ EnvFn = Callable[[], Mapping[str, str]]
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def _initialised(work: WorkDir, out: ModuleOutput | None) -> None:
-    work.mark_initialised()
+def _initialised(work: WorkDir, out: ModuleOutput | None, version: str | None = None) -> None:
+    work.mark_initialised(version)
     _lock_file_back(work, out)
 
 
@@ -102,6 +103,8 @@ class ModuleExecutor:
     credentials_env: CredentialsEnv = no_credentials
     sleep: Callable[[float], None] = field(default=lambda _s: None)
     cancel: threading.Event = field(default_factory=threading.Event)
+    versions: TerraformVersions | None = None
+    """Each binary's version: a working copy another version initialised is initialised again."""
 
     def env_for(self, cfg: ModuleConfig, extra: ExtraArgs) -> dict[str, str]:
         env = dict(self.base_env)
@@ -136,8 +139,15 @@ class ModuleExecutor:
         tf = self.terraform_for(cfg)
         work = prepare(cfg, self.env_for(cfg, ExtraArgs()))
         cmd = req.command
-        if cmd.needs_init and work.needs_init():
-            failed = self._init(cfg, tf, work, out, color=req.color)
+        version = self.versions.of(tf) if self.versions is not None else None
+        before = work.initialised_by()
+        upgrade = version is not None and before is not None and before != version
+        if cmd.needs_init and (upgrade or work.needs_init()):
+            if upgrade:
+                out.note(
+                    f"terraform {before} initialised this working copy, {version} runs now: init -reconfigure -upgrade"
+                )
+            failed = self._init(cfg, tf, work, out, color=req.color, upgrade=upgrade, version=version)
             if failed is not None:
                 return failed
         extra = extra_arguments(cfg, cmd.name, lambda p: p.is_file())
@@ -161,7 +171,7 @@ class ModuleExecutor:
             argv = build_argv(tf, cmd, extra, multi=req.multi, plan_out=req.plan_out, color=req.color)
         result = self._attempts(cfg, argv, work=work, env=env, out=out, req=req)
         if result.status == "succeeded" and cmd.name == "init":
-            _initialised(work, out)
+            _initialised(work, out, version)
         elif result.status == "succeeded" and cmd.name == "providers" and cmd.args[:1] == ("lock",):
             _lock_file_back(work, out)  # Terragrunt copies it back after `providers lock` too
         result = replace(
@@ -174,12 +184,24 @@ class ModuleExecutor:
             result = self._summarise(tf, result, work, env)
         return self._finish(cfg, req, work=work, out=out, env=env, result=result)
 
-    def _init(self, cfg: ModuleConfig, tf: str, work: WorkDir, out: ModuleOutput, *, color: bool) -> ModuleRun | None:
+    def _init(
+        self,
+        cfg: ModuleConfig,
+        tf: str,
+        work: WorkDir,
+        out: ModuleOutput,
+        *,
+        color: bool,
+        upgrade: bool = False,
+        version: str | None = None,
+    ) -> ModuleRun | None:
         extra = extra_arguments(cfg, "init", lambda p: p.is_file())
         env = self.env_for(cfg, extra)  # one process
-        out.note("terraform init (working directory not initialised or backend/source changed)")
+        if not upgrade:
+            out.note("terraform init (working directory not initialised or backend/source changed)")
+        again = ["-reconfigure", "-upgrade"] if upgrade else []
         done = run_supervised(
-            init_argv(tf, work.backend_config, extra, color=color),
+            [*init_argv(tf, work.backend_config, extra, color=color), *again],
             cwd=work.path,
             env=env,
             on_line=out.line,
@@ -187,7 +209,7 @@ class ModuleExecutor:
         )
         code = done.code
         if code == 0:
-            _initialised(work, out)
+            _initialised(work, out, version)
             return None
         status: RunStatus = "interrupted" if self._stopped() else "failed"
         tail = tuple(out.stderr_tail())

@@ -131,13 +131,26 @@ class WorkDir:
     """Where ``.terraform.lock.hcl`` goes back to after init (the module directory, when terraform runs
     in a copy and ``copy_terraform_lock_file`` is on), so users can commit it; None: nowhere."""
 
-    def needs_init(self) -> bool:
+    def _stamp(self) -> list[str]:
         stamp = self.path / STAMP
-        return not stamp.is_file() or stamp.read_text().strip() != self.fingerprint
+        try:
+            return stamp.read_text().splitlines() if stamp.is_file() else []
+        except OSError:
+            return []
 
-    def mark_initialised(self) -> None:
+    def needs_init(self) -> bool:
+        lines = self._stamp()
+        return not lines or lines[0].strip() != self.fingerprint
+
+    def initialised_by(self) -> str | None:
+        """The terraform version that last initialised this working copy through tgo (None: unknown)."""
+        lines = self._stamp()
+        return lines[1].removeprefix("terraform ").strip() or None if len(lines) > 1 else None
+
+    def mark_initialised(self, terraform_version: str | None = None) -> None:
         (self.path / STAMP).parent.mkdir(exist_ok=True)
-        (self.path / STAMP).write_text(self.fingerprint + "\n")
+        version = f"terraform {terraform_version}\n" if terraform_version else ""
+        (self.path / STAMP).write_text(self.fingerprint + "\n" + version)
 
     def copy_lock_file_back(self) -> bool:
         """After a successful ``init`` (or ``providers lock``): copy the working directory's lock file
