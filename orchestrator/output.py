@@ -321,6 +321,17 @@ class ModuleOutput:
         """A line of tgo's own about this module (logged and shown like output)."""
         self.line("tgo", f"[tgo] {text}")
 
+    def notice(self, text: str) -> None:
+        """A line of tgo's own that the user should see even when module output goes only to the logs
+        (``--output logs``, the board): logged, and shown unless the progress is ``quiet``."""
+        line = f"[tgo] {text}"
+        if self.run.mode != "logs":
+            self.line("tgo", line)
+            return
+        self.line("tgo", line)  # the log
+        if self.run.progress != "quiet":
+            self.run.emit([f"[{self.display}] {line}" if self.run.prefix else line], own=True)
+
     def retry(self, attempt: int, delay_s: float, reason: str = "") -> None:
         """The command failed with a retryable error; ``attempt`` starts in ``delay_s`` seconds."""
         self.note(f"retryable error; attempt {attempt} in {delay_s:g} s")

@@ -177,10 +177,16 @@ def _displays(selection: Selection) -> list[str]:
 
 def _announce(runtime: Runtime, selection: Selection, *, to_stderr: bool) -> None:
     say = runtime.console.error if to_stderr else runtime.console.print
-    say(f"[tgo] running {len(selection.run)} module(s): {', '.join(_displays(selection)) or '-'}")
+    say(f"[tgo] running {len(selection.run)} module(s): {_some(_displays(selection)) or '-'}")
     if selection.read_only:
-        read = ", ".join(selection.display(p) for p in sorted(selection.read_only))
+        read = _some([selection.display(p) for p in sorted(selection.read_only)])
         say(f"[tgo] reading outputs only (not run): {read}")
+
+
+def _some(names: list[str], shown: int = 12) -> str:
+    """The first ``shown`` names and how many more (a 300-module run is one readable line)."""
+    more = f", ... ({len(names) - shown} more)" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
 
 
 @dataclass

@@ -144,7 +144,7 @@ class ModuleExecutor:
         upgrade = version is not None and before is not None and before != version
         if cmd.needs_init and (upgrade or work.needs_init()):
             if upgrade:
-                out.note(
+                out.notice(
                     f"terraform {before} initialised this working copy, {version} runs now: init -reconfigure -upgrade"
                 )
             failed = self._init(cfg, tf, work, out, color=req.color, upgrade=upgrade, version=version)

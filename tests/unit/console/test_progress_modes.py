@@ -137,3 +137,16 @@ def test_sigwinch_calls_back_while_the_board_is_up() -> None:
         os.kill(os.getpid(), signal.SIGWINCH)
     os.kill(os.getpid(), signal.SIGWINCH)  # restored: no more callbacks
     assert seen == [1]
+
+
+def test_a_notice_is_shown_even_when_output_goes_only_to_the_logs(tmp_path: Path) -> None:
+    out = io.StringIO()
+    run = RunOutput(Console(out=out, err=out, color=False), tmp_path, mode="logs", progress="plain")
+    mod = run.module("web")
+    mod.note("terraform init")
+    mod.notice("terraform 1.0.3 initialised this working copy, 1.5.7 runs now: init -reconfigure -upgrade")
+    mod.close()
+    assert out.getvalue().splitlines() == [
+        "[web] [tgo] terraform 1.0.3 initialised this working copy, 1.5.7 runs now: init -reconfigure -upgrade"
+    ]
+    assert (tmp_path / "web.log").read_text().count("[tgo] ") == 2
