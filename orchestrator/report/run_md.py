@@ -8,6 +8,7 @@ shows terraform's error block in a collapsed section.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 
@@ -75,10 +76,28 @@ def plan_table_md(report: RunReport, names: Mapping[str, str] | None = None) -> 
     return lines
 
 
+_OTHER_ACCOUNT = re.compile(r"^account (\S+) not selected by --account$")
+
+
 def excluded_lines(report: RunReport) -> list[str]:
-    """``16 modules excluded: excluded by --include-dir/--exclude-dir``: one line per reason."""
-    reasons = Counter(m.reason or "excluded" for m in report.modules if m.status == "excluded" and m.role == "run")
-    return [f"{n} module{'s' if n != 1 else ''} {_excluded_text(r)}" for r, n in sorted(reasons.items())]
+    """``16 modules excluded by --include-dir/--exclude-dir``: one line per reason (the accounts
+    ``--account`` left out count as one reason)."""
+    reasons: Counter[str] = Counter()
+    accounts: set[str] = set()
+    for m in report.modules:
+        if m.status != "excluded" or m.role != "run":
+            continue
+        reason = m.reason or "excluded"
+        other = _OTHER_ACCOUNT.match(reason)
+        if other:
+            accounts.add(other.group(1))
+            reason = "excluded: not selected by --account"
+        reasons[reason] += 1
+    lines = []
+    for reason, n in sorted(reasons.items()):
+        which = f" (accounts {', '.join(sorted(accounts))})" if reason.endswith("by --account") else ""
+        lines.append(f"{n} module{'s' if n != 1 else ''} {_excluded_text(reason)}{which}")
+    return lines
 
 
 def _excluded_text(reason: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from orchestrator.report.run_model import ModuleResult
 from orchestrator.report.summary import summary_lines
 from orchestrator.terraform.error_block import error_text
 from tests.unit.console.test_github import ERROR, plan_report
@@ -48,3 +49,15 @@ def test_error_block_without_colour_and_none_without_errors() -> None:
     plain = ["", "Error: No configuration files", "", "Plan requires configuration.", "", "Warning: x", "more"]
     assert error_text(plain) == "Error: No configuration files\n\nPlan requires configuration."
     assert error_text(["just output", "Warning: deprecated"]) is None
+
+
+def test_modules_of_accounts_left_out_by_account_are_one_line(tmp_path: Path) -> None:
+    report = plan_report(tmp_path)
+    others = [
+        ModuleResult(path=f"{a}/m{i}", status="excluded", reason=f"account {a} not selected by --account")
+        for a, n in (("111111111111", 1), ("222222222222", 5))
+        for i in range(n)
+    ]
+    lines = summary_lines(report.model_copy(update={"modules": [*report.modules, *others]}))
+    assert "6 modules excluded: not selected by --account (accounts 111111111111, 222222222222)" in lines
+    assert not any("account 111111111111 not selected" in line for line in lines)
