@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -92,35 +93,69 @@ def _matches(rel: str, patterns: Sequence[re.Pattern[str]]) -> bool:
     return any(p.match(prefix) for p in patterns for prefix in prefixes)
 
 
+class TreeWalk:
+    """The walks of one command, so that a tree is walked once: each walk keeps both the module
+    directories and the config files it saw, and a later question about the same directory or one
+    below it is answered from it. A cache object (owned by the loader); thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._walks: dict[Path, tuple[list[Path], list[Path]]] = {}
+
+    def scan(self, root: Path) -> tuple[list[Path], list[Path]]:
+        """(module directories, config files) under the resolved ``root``, sorted."""
+        with self._lock:
+            for top, (modules, files) in self._walks.items():
+                if root == top:
+                    return modules, files
+                if root.is_relative_to(top):
+                    return (
+                        [m for m in modules if m.is_relative_to(root)],
+                        [f for f in files if f.is_relative_to(root)],
+                    )
+        modules, files = _walk(root)
+        with self._lock:
+            self._walks[root] = (modules, files)
+        return modules, files
+
+
+def _walk(root: Path) -> tuple[list[Path], list[Path]]:
+    modules: list[Path] = []
+    files: list[Path] = []
+    for directory, names in walk_dirs(root):
+        if any(name in names for name in CONFIG_NAMES):
+            modules.append(directory)
+        files.extend(directory / f for f in names if f.endswith(".hcl") or f == "terragrunt.hcl.json")
+    return sorted(modules), sorted(files)
+
+
 def discover(
     root: Path,
     *,
     include_dirs: Sequence[str] = (),
     exclude_dirs: Sequence[str] = (),
+    walk: TreeWalk | None = None,
 ) -> list[Path]:
     """Module directories under ``root`` (absolute, resolved, sorted), filtered by the globs.
 
     ``root`` itself counts when it holds a config. Raises nothing for an empty tree (returns []).
+    ``walk``: answer from (and remember in) this command's walks instead of walking again.
     """
     root = root.resolve()
     include = [glob_to_regex(_normalise(p, root)) for p in include_dirs]
     exclude = [glob_to_regex(_normalise(p, root)) for p in exclude_dirs]
+    modules = (walk or TreeWalk()).scan(root)[0]
     found = []
-    for directory, files in walk_dirs(root):
-        if not any(name in files for name in CONFIG_NAMES):
-            continue
+    for directory in modules:
         rel = directory.relative_to(root).as_posix()
         if include and not _matches(rel, include):
             continue
         if exclude and _matches(rel, exclude):
             continue
         found.append(directory)
-    return sorted(found)
+    return found
 
 
-def config_files_under(root: Path) -> list[Path]:
+def config_files_under(root: Path, walk: TreeWalk | None = None) -> list[Path]:
     """Every ``*.hcl`` and ``terragrunt.hcl.json`` below ``root`` (for parsing a tree up front)."""
-    out: list[Path] = []
-    for directory, files in walk_dirs(root):
-        out.extend(directory / f for f in files if f.endswith(".hcl") or f == "terragrunt.hcl.json")
-    return sorted(out)
+    return (walk or TreeWalk()).scan(root.resolve())[1]

@@ -260,7 +260,7 @@ def _seconds_from(environ: Mapping[str, str], name: str) -> timedelta:
 
 def load_configs(loader: Loader, working_dir: Path) -> list[ModuleConfig]:
     """Every module under ``working_dir``, loaded with ``loader``. Raises ConfigErrors."""
-    tree = loader.load_tree(discover(working_dir))
+    tree = loader.load_tree(discover(working_dir, walk=getattr(loader, "walk", None)))
     if tree.errors:
         raise ConfigErrors.collect(tree.errors)
     return [tree.configs[p] for p in sorted(tree.configs)]

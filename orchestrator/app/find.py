@@ -127,7 +127,8 @@ def _units(loader: Loader, opts: FindOptions) -> tuple[list[Path], dict[Path, Mo
             include_external=opts.external,
         )
         return list(sel.run), sel.configs, command.is_destroy
-    units = discover(root, include_dirs=opts.include_dirs, exclude_dirs=opts.exclude_dirs)
+    walk = getattr(loader, "walk", None)  # the loader's walks: the tree is walked once per command
+    units = discover(root, include_dirs=opts.include_dirs, exclude_dirs=opts.exclude_dirs, walk=walk)
     if not opts.needs_configs:
         return units, {}, False
     configs = load_closure(loader, units, None)

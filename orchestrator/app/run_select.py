@@ -126,8 +126,9 @@ def select(
     if single:
         everything = chosen = [root]
     else:
-        everything = discover(root)
-        chosen = discover(root, include_dirs=include_dirs, exclude_dirs=exclude_dirs)
+        walk = getattr(loader, "walk", None)  # the loader's walks: the tree is walked once per command
+        everything = discover(root, walk=walk)
+        chosen = discover(root, include_dirs=include_dirs, exclude_dirs=exclude_dirs, walk=walk)
     # Selection needs structure (dependencies, roles, exclusions), not outputs. A discovery load binds the
     # command (exclusion is decided with it: `get_terraform_command()` in an exclude block) but leaves
     # missing dependency outputs unknown, so `run-all apply` works on a tree that was never applied.

@@ -88,6 +88,6 @@ def register(group: click.Group) -> None:
         )
         root = (runtime.cwd / working_dir).resolve() if working_dir else runtime.cwd
         aws = AwsAuth.build(runtime, overrides)
-        result = auth_check(make_loader(runtime, aws), root, aws)
+        result = auth_check(make_loader(runtime, aws, cache_dir=root), root, aws)
         runtime.console.print(format_table(result))
         return 0

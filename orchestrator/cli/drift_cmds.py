@@ -125,7 +125,7 @@ def _drift(flags: dict[str, Any]) -> int:
     )
     aws = AwsAuth.build(runtime, overrides, mode=parse_mode(flags.get("credentials"), runtime.environ))
     services = RunServices(
-        loader=make_loader(runtime, aws),
+        loader=make_loader(runtime, aws, cache_dir=options.working_dir),
         credentials_env=aws.credentials_env,
         sts_stats=aws.sts_stats,
         placement=aws.placement(ask_base=bool(options.accounts)),

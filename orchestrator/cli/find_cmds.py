@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from orchestrator.app.config import open_parse_cache
+from orchestrator.app.config import EVAL_WORKERS, open_parse_cache
 from orchestrator.app.find import FindOptions, Found, find, rel, to_json
 from orchestrator.config.loader import ConfigLoader
 from orchestrator.errors import UsageError
@@ -79,7 +79,7 @@ def _run(kwargs: dict[str, Any]) -> tuple[Runtime, FindOptions, list[Found]]:
         exclude_dirs=kwargs["exclude_dir"],
     )
     cache = None if kwargs["no_cache"] else open_parse_cache(runtime, root)
-    return runtime, opts, find(ConfigLoader(runtime, cache=cache), opts)
+    return runtime, opts, find(ConfigLoader(runtime, cache=cache, workers=EVAL_WORKERS), opts)
 
 
 def _format(chosen: str | None, as_json: bool, allowed: Sequence[str]) -> str:

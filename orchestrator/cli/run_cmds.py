@@ -61,7 +61,7 @@ def make_loader(
     functions and ``run_cmd`` answer for the module's role from the same credential cache. With
     ``cache_dir`` (the working dir), parsed files are cached on disk as for ``tgo validate``
     (``<working dir>/.tgo/cache`` or ``TGO_CACHE_DIR``). ``source``: the ``--source`` flag."""
-    from orchestrator.app.config import function_services
+    from orchestrator.app.config import EVAL_WORKERS, function_services
 
     kwargs: dict[str, Any] = {} if aws is None else {"aws_identity": aws.aws_identity, "role_env": aws.role_env}
     # Without flags (drift, auth), TG_FEATURE and TGO_NO_RUN_CMD still apply.
@@ -71,6 +71,8 @@ def make_loader(
         from orchestrator.app.config import open_parse_cache
 
         kwargs["cache"] = open_parse_cache(runtime, cache_dir)
+    # The tree is loaded on every core, as for `tgo validate` (modules calling AWS or run_cmd in the parent).
+    kwargs["workers"] = EVAL_WORKERS
     loader: Loader = importlib.import_module("orchestrator.config.loader").ConfigLoader(runtime, **kwargs)
     return loader
 
@@ -361,5 +363,6 @@ def register(group: click.Group) -> None:
         """Print the module DAG (edges point from a dependent to its dependency)."""
         runtime = Runtime.from_os()
         root = (runtime.cwd / working_dir).resolve() if working_dir else runtime.cwd
-        click.echo(graph_text(make_loader(runtime, options=load_options(runtime, features, no_run_cmd)), root, fmt))
+        loader = make_loader(runtime, options=load_options(runtime, features, no_run_cmd), cache_dir=root)
+        click.echo(graph_text(loader, root, fmt))
         return 0

@@ -84,6 +84,18 @@ class FileStore:
             for path, n in counts.items():
                 self.parse_counts[path] = self.parse_counts.get(path, 0) + n
 
+    def bodies_in(self, dirs: list[Path]) -> dict[Path, Body]:
+        """The parsed files directly in ``dirs`` (a forked child hands them to its parent)."""
+        wanted = set(dirs)
+        with self._lock:
+            return {p: b for p, b in self._bodies.items() if p.parent in wanted and not isinstance(b, TgoError)}
+
+    def adopt(self, bodies: dict[Path, Body]) -> None:
+        """Files parsed elsewhere (their parses are counted where they happened)."""
+        with self._lock:
+            for path, body in bodies.items():
+                self._bodies.setdefault(path, body)
+
     def _path_lock(self, path: Path) -> threading.Lock:
         with self._lock:
             return self._path_locks.setdefault(path, threading.Lock())

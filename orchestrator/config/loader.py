@@ -32,7 +32,7 @@ from orchestrator.config.parallel import fewer_collections
 from orchestrator.config.parsecache import ParseCache
 from orchestrator.config.services import AwsIdentity, LoaderServices, LoadOptions, RoleEnv
 from orchestrator.config.tree import TreeLoad, TreeResult
-from orchestrator.discovery import config_files_under
+from orchestrator.discovery import TreeWalk, config_files_under
 from orchestrator.hcl.values import Value
 from orchestrator.runtime import Runtime
 
@@ -51,8 +51,13 @@ class ConfigLoader:
         role_env: RoleEnv | None = None,
         options: LoadOptions | None = None,
         extras: FunctionServices | None = None,
+        workers: int = 1,
     ) -> None:
+        """``workers``: processes for :meth:`load_tree` when its caller gives none (see there)."""
         self.runtime = runtime
+        self.workers = workers
+        self.walk = TreeWalk()
+        """This command's directory walks: discovery and the up-front parse share one walk of the tree."""
         self.services = LoaderServices(
             runtime, cache=cache, aws_identity=aws_identity, role_env=role_env, options=options, extras=extras
         )
@@ -92,16 +97,18 @@ class ConfigLoader:
         *,
         command: str | None = None,
         prefetch: bool = True,
-        workers: int = 1,
+        workers: int | None = None,
         render: bool = True,
         configs: bool = True,
         discovery: bool = False,
     ) -> TreeResult:
         """Every module of ``module_dirs`` plus the dependencies they name; ALL errors collected.
 
-        ``workers > 1`` evaluates the modules in that many forked processes (see
-        :mod:`orchestrator.config.parallel`); only for single-threaded, read-only callers, and only
-        used when the loader has no AWS callbacks. Results are the same either way.
+        ``workers > 1`` (default: the loader's ``workers``) evaluates the modules in that many forked
+        processes (see :mod:`orchestrator.config.parallel`); only for single-threaded callers. A module
+        whose evaluation calls AWS (``get_aws_*``, KMS) or runs a ``run_cmd`` that this process has not
+        run yet is evaluated here, after the children, so credentials and ``run_cmd`` outputs stay in
+        this process's caches. Results are the same either way.
         ``render=False`` / ``configs=False`` leave ``rendered`` / ``configs`` of the result empty
         (less to send back from the children when the caller only validates).
         ``discovery=True`` loads for deciding what a run of ``command`` runs (Terragrunt's discovery):
@@ -109,7 +116,8 @@ class ConfigLoader:
         dependency outputs stay unknown (mocks allowed) as with no command, since none is fetched yet.
         """
         dirs = [self.fs.resolve(d) for d in module_dirs]
-        parallel = workers > 1 and len(dirs) >= MIN_PARALLEL_MODULES and not self.services.calls_aws
+        workers = self.workers if workers is None else workers
+        parallel = workers > 1 and len(dirs) >= MIN_PARALLEL_MODULES
         with fewer_collections() if parallel else contextlib.nullcontext():
 
             def evaluate(module: Path) -> tuple[ModuleConfig, dict[str, Any]]:
@@ -118,14 +126,14 @@ class ConfigLoader:
             tree = TreeLoad(evaluate, self.files, render=render, configs=configs)
             self._prefetch(dirs, prefetch, parallel)
             if parallel:
-                tree.in_children(dirs, workers)
+                tree.in_children(dirs, workers, self.services.enter_child)
             return tree.finish(dirs)
 
     def _prefetch(self, dirs: list[Path], prefetch: bool, parallel: bool) -> None:
         """Parse up front every config file below the modules' common root."""
         if not (prefetch and dirs):
             return
-        files = config_files_under(Path(os.path.commonpath([str(d) for d in dirs])))
+        files = config_files_under(Path(os.path.commonpath([str(d) for d in dirs])), self.walk)
         if parallel:
             # Each module's own file is needed by one child only: it parses (or decodes) it
             # there, in parallel. Shared files (root.hcl, account.hcl...) are read here, once,

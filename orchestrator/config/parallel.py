@@ -6,10 +6,13 @@ Work is shared out in small chunks taken from a counter in shared memory as each
 them, so a process slowed down (by other load on the machine, or by copy-on-write after the fork)
 simply does fewer modules. Results come back in the order of the modules whoever evaluated them.
 
-Only for the read-only commands (``validate``, ``render --all``): the caller must be
-single-threaded, and the loader must not call back into AWS (children would not share its
-credential cache). Anything going wrong with the children (cannot fork, a child dies) is reported as
-None so the caller falls back to evaluating in-process; a config error is a result, not a failure.
+For loads done before anything else runs (``validate``, ``render --all``, and the discovery load of
+``run-all``, ``graph``, ``drift``, ``auth check``, ``find``): the caller must be single-threaded. A child
+never calls AWS or runs a ``run_cmd`` itself (it would not share the parent's credential cache or
+``run_cmd`` memo): the loader raises :class:`ParentOnly` there instead (``enter_child``), and the module is
+left to the parent, which evaluates it in-process afterwards with everything it has. Anything going
+wrong with the children (cannot fork, a child dies) is reported as None so the caller falls back to
+evaluating in-process; a config error is a result, not a failure.
 """
 
 from __future__ import annotations
@@ -38,6 +41,12 @@ CHUNK = 8  # modules per take from the shared counter: small enough to balance, 
 
 Result = tuple[Path, Any, Any, TgoError | None]  # (module, ModuleConfig | None, rendered | None, error)
 Evaluate = Callable[[Path], tuple[Any, Any]]
+_PARENT = ("ParentOnly",)  # on the wire: this module is left to the parent
+
+
+class ParentOnly(Exception):
+    """Raised in a child by what only the parent may do (AWS calls, ``run_cmd``): the module is
+    evaluated by the parent instead. Not a TgoError, so ``try()``/``can()`` never swallow it."""
 
 
 @contextlib.contextmanager
@@ -87,8 +96,9 @@ class _Work:
     counter: _Counter
     chunk: int
 
-    def take(self) -> Iterator[tuple[int, Any, Any, TgoError | None]]:
-        """(index, config, rendered, error) of each module this process takes, chunk by chunk."""
+    def take(self) -> Iterator[tuple[int, Any, Any, TgoError | ParentOnly | None]]:
+        """(index, config, rendered, error) of each module this process takes, chunk by chunk
+        (error ParentOnly: left to the parent)."""
         modules = self.modules
         while True:
             with self.counter.get_lock():
@@ -99,34 +109,60 @@ class _Work:
             for i in range(start, min(start + self.chunk, len(modules))):
                 try:
                     config, rendered = self.evaluate(modules[i])
-                except TgoError as err:
+                except (TgoError, ParentOnly) as err:
                     yield i, None, None, err
                     continue
                 yield i, config, rendered, None
 
 
-def _child(work: _Work, counts: Callable[[], dict[Path, int]], conn: Connection) -> None:
+def _wire(err: TgoError | ParentOnly | None) -> tuple[Any, ...] | None:
+    if err is None:
+        return None
+    return _PARENT if isinstance(err, ParentOnly) else error_to_wire(err)
+
+
+@dataclass(frozen=True)
+class ChildHooks:
+    """What the caller does in each child: ``enter`` first; ``handover(modules left to the parent)``
+    last, its (picklable) answer given to ``adopt`` in the parent (the files the child parsed for
+    those modules, so that the parent does not parse them again)."""
+
+    enter: Callable[[], None] = lambda: None
+    handover: Callable[[list[Path]], Any] = lambda _modules: None
+    adopt: Callable[[Any], None] = lambda _data: None
+
+
+def _child(work: _Work, counts: Callable[[], dict[Path, int]], conn: Connection, hooks: ChildHooks) -> None:
+    hooks.enter()
     before = dict(counts())
-    out = [(i, config, rendered, error_to_wire(err) if err else None) for i, config, rendered, err in work.take()]
+    out = [(i, config, rendered, _wire(err)) for i, config, rendered, err in work.take()]
     parsed = {p: n - before.get(p, 0) for p, n in counts().items() if n != before.get(p, 0)}
-    conn.send((out, parsed))
+    left = [work.modules[i] for i, _, _, wire in out if wire == _PARENT]
+    conn.send((out, parsed, hooks.handover(left) if left else None))
     conn.close()
 
 
 def evaluate_shared(
-    evaluate: Evaluate, counts: Callable[[], dict[Path, int]], modules: Sequence[Path], workers: int
+    evaluate: Evaluate,
+    counts: Callable[[], dict[Path, int]],
+    modules: Sequence[Path],
+    workers: int,
+    hooks: ChildHooks | None = None,
 ) -> tuple[list[Result], dict[Path, int]] | None:
     """``evaluate`` every module here and in ``workers - 1`` forked children; None if that was not
     possible (then nothing is returned of what was evaluated: the caller starts again in-process).
 
-    Returns the results in ``modules`` order, and how many times each file was parsed in the
-    children (``counts`` reads the loader's parse counter), so parse accounting stays exact across
-    processes (parses in this process are counted by the loader itself).
+    Returns the results in ``modules`` order, without the modules a child left to the parent
+    (:class:`ParentOnly`; the caller evaluates those), and how many times each file was parsed in
+    the children (``counts`` reads the loader's parse counter), so parse accounting stays exact across
+    processes (parses in this process are counted by the loader itself). ``hooks``: see
+    :class:`ChildHooks` (the loader turns AWS calls and ``run_cmd`` into ParentOnly in the children).
     """
     try:
         context = multiprocessing.get_context("fork")
     except ValueError:  # pragma: no cover - platforms without fork
         return None
+    hooks = hooks or ChildHooks()
     counter: _Counter = context.Value("i", 0)
     work = _Work(evaluate, modules, counter, max(1, min(CHUNK, len(modules) // (4 * workers))))
     running = []
@@ -136,22 +172,26 @@ def evaluate_shared(
     try:
         for _ in range(workers - 1):
             receive, send = context.Pipe(duplex=False)
-            proc = context.Process(target=_child, args=(work, counts, send), daemon=True)
+            proc = context.Process(target=_child, args=(work, counts, send, hooks), daemon=True)
             proc.start()
             send.close()
             running.append((proc, receive))
         results: dict[int, Result] = {}
         for i, config, rendered, error in work.take():
+            assert not isinstance(error, ParentOnly), "only children leave modules to the parent"
             results[i] = (modules[i], config, rendered, error)
         parsed: dict[Path, int] = {}
         for proc, receive in running:
-            outcomes, child_parsed = receive.recv()
+            outcomes, child_parsed, handed = receive.recv()
+            if handed is not None:
+                hooks.adopt(handed)
             for i, config, rendered, wire in outcomes:
-                results[i] = (modules[i], config, rendered, error_from_wire(wire) if wire else None)
+                if wire != _PARENT:
+                    results[i] = (modules[i], config, rendered, error_from_wire(wire) if wire else None)
             for path, n in child_parsed.items():
                 parsed[path] = parsed.get(path, 0) + n
             proc.join()
-        return [results[i] for i in range(len(modules))], parsed
+        return [results[i] for i in range(len(modules)) if i in results], parsed
     except (OSError, EOFError) as exc:
         log.debug("parallel evaluation unavailable (%s); evaluating in-process", exc)
         for proc, _ in running:

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from orchestrator.config.parallel import ParentOnly
 from orchestrator.errors import EvalError
 from orchestrator.process import run_capture
 from orchestrator.runtime import Runtime
@@ -31,6 +32,9 @@ class CommandRunner:
         self.role_env = role_env
         self._lock = threading.Lock()
         self._runs: dict[tuple[tuple[str, ...], Path | None, str | None], str] = {}
+        self.parent_only = False
+        """In a forked child of a parallel load: a command not run yet raises ParentOnly (it runs once,
+        in the parent, whose memo the later loads of the run use)."""
 
     def run(self, argv: Sequence[str], cwd: Path, *, quiet: bool, role: str | None, cache: str = "dir") -> str:
         """The command's standard output without its last newline; echoed to stderr unless ``quiet``.
@@ -46,6 +50,8 @@ class CommandRunner:
         with self._lock:
             if cache != "none" and key in self._runs:
                 return self._runs[key]
+        if self.parent_only:
+            raise ParentOnly(f"run_cmd({', '.join(repr(a) for a in argv)})")
         done = run_capture(argv, cwd=cwd, env=self._environment(role))
         if done.returncode != 0:
             detail = (done.stderr.strip().splitlines() or [""])[-1]

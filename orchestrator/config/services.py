@@ -22,8 +22,9 @@ from pathlib import Path
 
 from orchestrator.config.blocks import IGNORED_BLOCKS, log_ignored_blocks
 from orchestrator.config.files import FileStore
-from orchestrator.config.fnservices import FunctionServices
+from orchestrator.config.fnservices import AwsCalls, FunctionServices, LazyAws
 from orchestrator.config.fscache import FsCache
+from orchestrator.config.parallel import ParentOnly
 from orchestrator.config.parsecache import ParseCache
 from orchestrator.config.runcmd import CommandRunner, RoleEnv
 from orchestrator.errors import EvalError
@@ -32,6 +33,10 @@ from orchestrator.hcl.values import Value
 from orchestrator.runtime import Runtime
 
 AwsIdentity = Callable[[str | None], Mapping[str, str]]
+
+
+def _parent_only() -> AwsCalls:
+    raise ParentOnly("AWS calls (account alias, KMS)")
 
 
 @dataclass(frozen=True)
@@ -98,12 +103,22 @@ class LoaderServices:
         self._repo_roots: dict[Path, Path] = {}
         self._names: dict[Path, tuple[frozenset[str], frozenset[str]]] = {}
         self._displays: dict[Path, str] = {}  # one item set at a time: atomic, needs no lock
+        self._identities: dict[str | None, Mapping[str, str]] = {}  # get_aws_* answers per role
+        self._child = False
         self._logged_blocks: set[str] = set()
 
     @property
     def calls_aws(self) -> bool:
-        """Whether evaluations may call back into AWS (then they must stay in this process)."""
+        """Whether evaluations may call back into AWS (in a forked child they are left to the parent)."""
         return self.aws_identity_fn is not None or self.commands.role_env is not None
+
+    def enter_child(self) -> None:
+        """In a forked child of a parallel tree load: AWS calls and ``run_cmd`` runs not already
+        answered in the parent raise ParentOnly (the parent evaluates such a module itself)."""
+        self._child = True
+        self.commands.parent_only = True
+        if self.extras.aws is not None:
+            self.extras.aws = LazyAws(_parent_only)
 
     def display(self, path: Path) -> str:
         """How messages name an (absolute, resolved) file: relative to the working dir when below it."""
@@ -179,7 +194,16 @@ class LoaderServices:
             raise EvalError(
                 "AWS identity functions are not available here", hint="run through a tgo command that has AWS access"
             )
-        return self.aws_identity_fn(role)
+        if self._child:  # answers the parent had before the fork, else the parent evaluates the module
+            with self._lock:
+                known = self._identities.get(role)
+            if known is None:
+                raise ParentOnly(f"AWS identity of {role or 'the base credentials'}")
+            return known
+        found = self.aws_identity_fn(role)
+        with self._lock:
+            self._identities[role] = found
+        return found
 
     def repo_root(self, start: Path) -> Path:
         """The nearest directory at or above ``start`` holding ``.git``. Raises EvalError if none."""

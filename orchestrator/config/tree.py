@@ -16,7 +16,7 @@ from typing import Any
 
 from orchestrator.config.files import FileStore
 from orchestrator.config.models import ModuleConfig
-from orchestrator.config.parallel import evaluate_shared
+from orchestrator.config.parallel import ChildHooks, evaluate_shared
 from orchestrator.errors import ConfigErrors, TgoError
 from orchestrator.graph import GraphNode
 
@@ -80,10 +80,11 @@ class TreeLoad:
         if self.render:
             self.result.rendered[module] = rendered
 
-    def in_children(self, dirs: list[Path], workers: int) -> None:
+    def in_children(self, dirs: list[Path], workers: int, enter_child: Callable[[], None] = lambda: None) -> None:
         """The first module in-process (it reads the shared files above the tree, such as root.hcl,
         so the children inherit them), then the others shared between this process and
-        ``workers - 1`` forked children; in-process if that fails.
+        ``workers - 1`` forked children; in-process if that fails. Modules a child left to the
+        parent (AWS calls, ``run_cmd``) are not done yet: :meth:`finish` evaluates them here.
 
         Results are recorded in ``dirs`` order whichever process evaluated them."""
         self.evaluate(dirs[0])
@@ -95,7 +96,8 @@ class TreeLoad:
             return config if configs else GraphNode.of(config), rendered if render else None
 
         files = self.files
-        evaluated = evaluate_shared(evaluate, lambda: files.parse_counts, dirs[1:], workers)
+        hooks = ChildHooks(enter_child, files.bodies_in, files.adopt)
+        evaluated = evaluate_shared(evaluate, lambda: files.parse_counts, dirs[1:], workers, hooks)
         outcomes, parsed = evaluated or ([], {})
         files.add_parse_counts(parsed)
         for module, config, rendered, error in outcomes:

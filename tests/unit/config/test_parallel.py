@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
+from orchestrator.config import tree as tree_mod
 from orchestrator.config.loader import MIN_PARALLEL_MODULES, ConfigLoader
-from orchestrator.config.parallel import error_from_wire, error_to_wire
+from orchestrator.config.parallel import error_from_wire, error_to_wire, evaluate_shared
 from orchestrator.errors import ConfigErrors, EvalError, Pos
 from orchestrator.hcl.values import UNKNOWN
 from tests.unit.config.conftest import WriteTree, make_runtime
@@ -45,3 +48,52 @@ def test_parallel_tree_equals_sequential(write_tree: WriteTree, tmp_path: Path) 
     m0 = parallel.configs[root / "m000"]
     assert m0.inputs["id"] is UNKNOWN and m0.inputs["rel"] == "m000"
     assert m0.dependency[0].pos == Pos("m000/terragrunt.hcl", 4, 1)
+
+
+def test_aws_and_run_cmd_stay_in_the_parent(write_tree: WriteTree, tmp_path: Path, monkeypatch: Any) -> None:
+    """Modules calling get_aws_* or run_cmd are evaluated by the parent (one credential cache, one run
+    of each command); the others still go to the children; the result equals an in-process load."""
+    marks = tmp_path / "marks"
+    files = {"root.hcl": "inputs = { rel = path_relative_to_include() }\n"}
+    include = 'include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\n'
+    for i in range(MIN_PARALLEL_MODULES * 2):
+        extra = ""
+        if i % 10 == 3:
+            extra = f'iam_role = "arn:aws:iam::{100000000000 + i}:role/x"\nlocals {{ a = get_aws_account_id() }}\n'
+        elif i % 10 == 7:
+            extra = f'locals {{ c = run_cmd("--terragrunt-quiet", "sh", "-c", "echo $$ >> {marks}; echo ok") }}\n'
+        files[f"m{i:03d}/terragrunt.hcl"] = include + extra
+    root = write_tree(files)
+    modules = sorted(p.parent for p in root.rglob("terragrunt.hcl"))
+    asked: list[tuple[int, str | None]] = []
+
+    def identity(role: str | None) -> dict[str, str]:
+        asked.append((os.getpid(), role))
+        account = (role or "arn:aws:iam::000000000000:").split(":")[4]
+        return {"account_id": account, "arn": role or "", "user_id": "AID"}
+
+    def loader() -> ConfigLoader:
+        return ConfigLoader(make_runtime(root), aws_identity=identity, role_env=lambda _role: {})
+
+    sequential = loader().load_tree(modules)
+    shared: list[int] = []
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        got = evaluate_shared(*args, **kwargs)
+        shared.append(len(got[0]) if got else -1)
+        return got
+
+    monkeypatch.setattr(tree_mod, "evaluate_shared", spy)
+    marks.write_text("")
+    asked.clear()
+    parallel_loader = loader()
+    parallel = parallel_loader.load_tree(modules, workers=2)
+    assert not parallel.errors and parallel.configs == sequential.configs
+    assert asked and {pid for pid, _ in asked} == {os.getpid()}, "identities asked in this process only"
+    parent_only = len([m for m in modules if int(m.name[1:]) % 10 in (3, 7)])
+    assert len(shared) == 1, "shared out with the children although the loader calls AWS"
+    assert len(modules) - 1 - parent_only <= shared[0] < len(modules) - 1, "the children left some to the parent"
+    runs = marks.read_text().split()
+    assert len(runs) == len([m for m in modules if int(m.name[1:]) % 10 == 7]), "each run_cmd ran once"
+    # The children did the rest: their parses are counted too, every file exactly once.
+    assert parallel_loader.files.parse_counts == {p: 1 for p in root.rglob("*.hcl")}
