@@ -22,7 +22,6 @@ from orchestrator.hcl.text import nfc
 from orchestrator.hcl.values import UNKNOWN, Value
 
 if TYPE_CHECKING:
-    from orchestrator.hcl.bounds import Budget
     from orchestrator.hcl.evaluator import EvalContext
 
 __all__ = ["Evaluator", "call", "err", "suggest"]
@@ -38,8 +37,8 @@ class Evaluator(Protocol):
     @property
     def ctx(self) -> EvalContext: ...
 
-    @property
-    def budget(self) -> Budget: ...
+    def spend_result(self, value: Value, pos: Pos) -> None:
+        """Charge a function result to the evaluation's :class:`~orchestrator.hcl.bounds.Budget`."""
 
     def eval(self, e: ast.Expr, scope: Scope) -> Value: ...
 
@@ -86,7 +85,7 @@ def call(ev: Evaluator, e: ast.Call, scope: Scope) -> Value:
     fn = None if core else ev.ctx.functions.get(name)
     if fn is not None:
         value = _call_external(name, fn, args, e.pos)
-        ev.budget.spend_result(value, e.pos)
+        ev.spend_result(value, e.pos)
         return value
     builtin = BUILTINS.get(name)
     if builtin is None:
@@ -98,7 +97,7 @@ def call(ev: Evaluator, e: ast.Call, scope: Scope) -> Value:
         if not builtin.unknown_ok and any(a is UNKNOWN for a in args):
             return UNKNOWN
         result = builtin.fn(ev.ctx, *args) if builtin.needs_ctx else builtin.fn(*args)
-        ev.budget.spend_result(result, e.pos)
+        ev.spend_result(result, e.pos)
         if type(result) is str and not result.isascii():
             return nfc(result)  # file contents, decoded text: Terraform holds every string in NFC
         return result

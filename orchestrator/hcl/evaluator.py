@@ -24,7 +24,7 @@ from typing import Any, Final
 
 from orchestrator.errors import EvalError, Pos
 from orchestrator.hcl import ast
-from orchestrator.hcl.bounds import MAX_CHARS, Budget, check_size
+from orchestrator.hcl.bounds import MAX_CHARS, MAX_ELEMENTS, Budget, check_size
 from orchestrator.hcl.calls import call, err, suggest
 from orchestrator.hcl.functions.coerce import (
     describe,
@@ -60,12 +60,16 @@ class EvalContext:
     base_dir: Path
 
 
-class _Evaluator:
-    __slots__ = ("budget", "ctx")
+class _Evaluator(Budget):
+    """One evaluation: its context and its :class:`Budget` (the evaluator is its own budget, one
+    object per evaluation instead of two: this is made for every attribute)."""
+
+    __slots__ = ("ctx",)
 
     def __init__(self, ctx: EvalContext) -> None:
         self.ctx = ctx
-        self.budget = Budget()
+        self.elements = MAX_ELEMENTS
+        self.chars = MAX_CHARS
 
     def eval(self, e: ast.Expr, scope: Scope) -> Value:
         return _DISPATCH[type(e)](self, e, scope)
@@ -110,7 +114,7 @@ class _Evaluator:
                 return UNKNOWN
             out.append(self.interp(value, part.pos))
         if len(out) > 1:
-            self.budget.spend_chars(sum(map(len, out)), parts[0].pos)  # before the join builds it
+            self.spend_chars(sum(map(len, out)), parts[0].pos)  # before the join builds it
         text = "".join(out)
         # Joined NFC parts need not be NFC (a part may start with a combining mark). The ASCII test
         # is inlined: this runs for every template.
@@ -225,11 +229,11 @@ class _Evaluator:
 
     # collections -----------------------------------------------------------------------------------
     def tuple_(self, e: ast.TupleExpr, scope: Scope) -> Value:
-        self.budget.spend_elements(len(e.items), e.pos)
+        self.spend_elements(len(e.items), e.pos)
         return [self.eval(item, scope) for item in e.items]
 
     def object_(self, e: ast.ObjectExpr, scope: Scope) -> Value:
-        self.budget.spend_elements(len(e.items), e.pos)
+        self.spend_elements(len(e.items), e.pos)
         out: dict[str, Value] = {}
         for key_expr, value_expr in e.items:
             key = key_expr.value if type(key_expr) is ast.Literal else self.eval(key_expr, scope)
@@ -279,7 +283,7 @@ class _Evaluator:
         if pairs is UNKNOWN:
             return UNKNOWN
         out = []
-        self.budget.spend_elements(len(pairs), e.pos)
+        self.spend_elements(len(pairs), e.pos)
         for key, value in pairs:
             inner = self.bind(scope, e.key_var, key, e.value_var, value)
             keep = self.keep(e.cond, inner)
@@ -294,7 +298,7 @@ class _Evaluator:
         if pairs is UNKNOWN:
             return UNKNOWN
         out: dict[str, Value] = {}
-        self.budget.spend_elements(len(pairs), e.pos)
+        self.spend_elements(len(pairs), e.pos)
         for key, value in pairs:
             inner = self.bind(scope, e.key_var, key, e.value_var, value)
             keep = self.keep(e.cond, inner)
