@@ -134,7 +134,8 @@ class RunOutput:
             now = self._monotonic()
             self.board.set_state(display, state, now)
             if self._term is not None:
-                self._redraw()
+                if state not in {"waiting", "queued"}:  # those show at the next tick (300 at the start)
+                    self._redraw()
                 return
             event: ModuleStarted | ModuleSkipped | None = None
             if self.progress == "json" and state in {"running", "skipped"}:
