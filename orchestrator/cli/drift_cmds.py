@@ -11,7 +11,7 @@ import click
 
 from orchestrator.accounts import AccountConvention
 from orchestrator.app.auth import AwsAuth
-from orchestrator.app.drift import DriftOptions, drift
+from orchestrator.app.drift import DriftOptions, DriftResult, drift
 from orchestrator.app.run import RunServices, default_parallelism
 from orchestrator.aws.roles import RoleOverrides
 from orchestrator.aws.supply import parse_mode
@@ -141,6 +141,13 @@ def _drift(flags: dict[str, Any]) -> int:
         runtime.console.print(result.files["md"].read_text())
     for kind, path in result.files.items():
         runtime.console.print(f"[tgo] drift {kind}: {path}")
+    publish_on_github(runtime, result)
+    return result.exit_code
+
+
+def publish_on_github(runtime: Runtime, result: DriftResult) -> None:
+    """On GitHub Actions: failed modules' groups and annotations, drift.md in the step summary, the
+    counts (``drifted`` included) in the step's outputs. Nothing elsewhere."""
     if on_github(runtime.environ):
         github.publish(
             result.run,
@@ -151,4 +158,3 @@ def _drift(flags: dict[str, Any]) -> int:
             drifted=result.report.totals.drifted,
             exit_code=result.exit_code,
         )
-    return result.exit_code

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -65,3 +66,36 @@ def test_unknown_account_name_is_a_usage_error(
     assert done.value.code == 64
     err = capsys.readouterr().err
     assert "--account" in err and "prod (444444444444)" in err
+
+
+def test_on_github_actions_drift_fills_the_step_summary_and_outputs(
+    tmp_path: Path, build: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import UTC, datetime
+
+    from orchestrator.app.drift import DriftResult
+    from orchestrator.cli.drift_cmds import publish_on_github
+    from orchestrator.report.drift_md import render_markdown
+    from orchestrator.report.run_model import ModuleResult, RunReport
+    from tests.unit.drift.conftest import planned
+
+    report = build([planned("prod/app", "edited", "444444444444", "prod"), planned("dev/net", "clean")])
+    md = tmp_path / "drift.md"
+    md.write_text(render_markdown(report))
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    run = RunReport(
+        command="plan",
+        working_dir="/live",
+        started_at=now,
+        finished_at=now,
+        exit_code=0,
+        modules=[ModuleResult(path="prod/app", status="succeeded"), ModuleResult(path="dev/net", status="succeeded")],
+    )
+    result = DriftResult(report=report, run=run, files={"md": md})
+    summary, outputs = tmp_path / "summary.md", tmp_path / "outputs"
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(outputs)}
+    publish_on_github(Runtime(environ=env, cwd=tmp_path), result)
+    assert summary.read_text().startswith("## tgo drift: 1 drifted")
+    assert outputs.read_text() == f"exit_code={result.exit_code}\nchanged=0\nfailed=0\ndrifted=1\n"
+    publish_on_github(Runtime(environ={}, cwd=tmp_path), result)  # elsewhere: nothing more
+    assert outputs.read_text().count("drifted=") == 1
