@@ -11,6 +11,12 @@ Contract:
 - Setting ``cancel`` (a :class:`threading.Event`) stops new starts; nodes not started become
   ``INTERRUPTED``; running nodes finish (the caller interrupts them) and, if they fail after the
   cancel, are ``INTERRUPTED`` too, keeping their value.
+- Early release: ``fn`` may call ``releaser.release(node)`` (from any thread) once the node's
+  dependents may start although ``fn`` still runs (a plan was made; only reading it is left). The
+  node keeps its slot until ``fn`` returns; if it then fails, its dependents were already started
+  and are not skipped (fail-fast still stops new starts).
+- Caps: with ``group_of`` and ``group_cap``, at most ``group_cap`` nodes of one group (e.g. one AWS
+  account) run at once; a ready node over its group's cap waits while others start.
 - ``ValueError`` for a dependency that is not a node, or a cycle (callers check cycles first).
 - Thread-safety: ``fn`` runs on worker threads; ``on_event`` and ``on_ready`` are called from the
   coordinating (calling) thread only, so they need not be thread-safe with respect to themselves.
@@ -23,7 +29,7 @@ import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 N = TypeVar("N", bound=Hashable)
 R = TypeVar("R")
@@ -80,6 +86,54 @@ def _levels(deps: Mapping[N, frozenset[N]], weight: Callable[[N], float]) -> dic
     return level
 
 
+class Releaser(Generic[N]):
+    """Lets ``fn`` release its node's dependents before it returns (see the module doc). Thread-safe;
+    releasing a node twice, or a node not running, does nothing."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: dict[N, Future[None]] = {}
+
+    def _watch(self, node: N) -> Future[None]:
+        fut: Future[None] = Future()
+        with self._lock:
+            self._pending[node] = fut
+        return fut
+
+    def _forget(self, node: N) -> None:
+        with self._lock:
+            self._pending.pop(node, None)
+
+    def release(self, node: N) -> None:
+        with self._lock:
+            fut = self._pending.pop(node, None)
+        if fut is not None:
+            fut.set_result(None)
+
+
+class _Caps(Generic[N]):
+    """Running nodes per group, against the cap (coordinating thread only)."""
+
+    def __init__(self, group_of: Callable[[N], Hashable | None] | None, cap: int | None) -> None:
+        self._group = group_of or (lambda _node: None)
+        self._cap = cap
+        self._running: dict[Hashable, int] = {}
+
+    def allowed(self, node: N) -> bool:
+        key = self._group(node)
+        return self._cap is None or key is None or self._running.get(key, 0) < self._cap
+
+    def take(self, node: N) -> None:
+        key = self._group(node)
+        if key is not None:
+            self._running[key] = self._running.get(key, 0) + 1
+
+    def give(self, node: N) -> None:
+        key = self._group(node)
+        if key is not None:
+            self._running[key] -= 1
+
+
 class _Run(Generic[N, R]):
     """State of one run_dag call; touched only by the coordinating thread."""
 
@@ -93,14 +147,21 @@ class _Run(Generic[N, R]):
         self.waiting = {n: len(ds) for n, ds in deps.items()}
         self.ready: list[N] = [n for n, c in self.waiting.items() if c == 0]
         self.outcomes: dict[N, Outcome[N, R]] = {}
+        self.released: set[N] = set()
 
-    def pop_ready(self) -> N:
+    def pop_ready(self, allowed: Callable[[N], bool]) -> N | None:
+        """The ready node with the heaviest remaining path that ``allowed`` lets start, if any."""
         self.ready.sort(key=lambda n: self.priority[n])
-        return self.ready.pop()
+        for i in range(len(self.ready) - 1, -1, -1):
+            if allowed(self.ready[i]):
+                return self.ready.pop(i)
+        return None
 
-    def succeed(self, node: N, outcome: Outcome[N, R]) -> list[N]:
-        """Record a success; returns the dependents it made ready."""
-        self.outcomes[node] = outcome
+    def release(self, node: N) -> list[N]:
+        """Free the dependents of a node still running; returns those it made ready."""
+        if node in self.released or node in self.outcomes:
+            return []
+        self.released.add(node)
         freed: list[N] = []
         for d in self.dependents[node]:
             self.waiting[d] -= 1
@@ -109,12 +170,18 @@ class _Run(Generic[N, R]):
         self.ready.extend(freed)
         return freed
 
+    def succeed(self, node: N, outcome: Outcome[N, R]) -> list[N]:
+        """Record a success; returns the dependents it made ready (none when released before)."""
+        freed = self.release(node)
+        self.outcomes[node] = outcome
+        return freed
+
     def fail(self, node: N, outcome: Outcome[N, R]) -> list[N]:
         """Record a failure; skip (or, after a cancel, interrupt) its transitive dependents not decided
         yet. Returns them."""
         self.outcomes[node] = outcome
         skipped: list[N] = []
-        stack = list(self.dependents[node])
+        stack = [] if node in self.released else list(self.dependents[node])
         while stack:
             dep = stack.pop()
             if dep in self.outcomes:
@@ -140,6 +207,9 @@ def run_dag(
     weight: Callable[[N], float] = lambda _node: 1.0,
     on_event: Callable[[str, N, Outcome[N, R] | None], None] | None = None,
     on_ready: Callable[[N], None] | None = None,
+    releaser: Releaser[N] | None = None,
+    group_of: Callable[[N], Hashable | None] | None = None,
+    group_cap: int | None = None,
 ) -> dict[N, Outcome[N, R]]:
     """Run ``fn(node)`` for every node of ``dag`` (node -> its dependencies); see the module doc.
 
@@ -147,10 +217,13 @@ def run_dag(
     keeps the makespan near the critical path. ``on_event(kind, node, outcome)`` reports
     ``"start"``, ``"finish"`` and ``"skip"``. ``on_ready(node)`` reports a node whose dependencies all
     succeeded (at once for nodes without any), before its ``"start"``: until it starts it is held only
-    by ``parallelism`` (or fail-fast / cancel); until then it was waiting on its dependencies.
+    by ``parallelism`` and caps (or fail-fast / cancel); until then it was waiting on its dependencies.
+    ``releaser``, ``group_of`` and ``group_cap``: early release and per-group caps (module doc).
     """
     if parallelism < 1:
         raise ValueError("parallelism must be at least 1")
+    if group_cap is not None and group_cap < 1:
+        raise ValueError("a group cap must be at least 1")
     deps = _check(dag)
     state: _Run[N, R] = _Run(deps, _levels(deps, weight))
     cancel = cancel or threading.Event()
@@ -159,7 +232,9 @@ def run_dag(
     for node in list(state.ready):
         freed(node)
     running: dict[Future[R], N] = {}
+    releases: dict[Future[None], N] = {}
     failed_first: N | None = None
+    caps: _Caps[N] = _Caps(group_of, group_cap)
 
     def call(node: N) -> R:
         return fn(node)
@@ -167,14 +242,27 @@ def run_dag(
     with ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="tgo-node") as pool:
         while True:
             while state.ready and len(running) < parallelism and not cancel.is_set() and failed_first is None:
-                node = state.pop_ready()
-                notify("start", node, None)
-                running[pool.submit(call, node)] = node
+                started = state.pop_ready(caps.allowed)
+                if started is None:
+                    break
+                caps.take(started)
+                notify("start", started, None)
+                if releaser is not None:
+                    releases[releaser._watch(started)] = started
+                running[pool.submit(call, started)] = started
             if not running:
                 break
-            done, _ = wait(list(running), timeout=_POLL_S, return_when=FIRST_COMPLETED)
-            for fut in done:
+            watched: list[Future[Any]] = [*running, *releases]
+            done, _ = wait(watched, timeout=_POLL_S, return_when=FIRST_COMPLETED)
+            for rel in [f for f in done if f in releases]:
+                for ready in state.release(releases.pop(rel)):
+                    freed(ready)
+            for fut in [f for f in done if f in running]:
                 node = running.pop(fut)
+                caps.give(node)
+                if releaser is not None:
+                    releaser._forget(node)
+                    releases = {f: n for f, n in releases.items() if n != node}
                 outcome: Outcome[N, R] = _outcome_of(fut, is_failure, cancel)
                 if outcome.status is Status.SUCCEEDED:
                     for ready in state.succeed(node, outcome):

@@ -1,8 +1,9 @@
-"""The ``tgo drift`` use case: plan every selected module through the run engine, read each saved plan
-with ``terraform show -json``, classify, and write ``drift.json``, ``drift.md`` and ``drift.junit.xml``.
+"""The ``tgo drift`` use case: plan every selected module through the run engine, take each module's
+classified drift from its result (read from the one ``terraform show -json`` of its plan, where the
+plan ran), and write ``drift.json``, ``drift.md`` and ``drift.junit.xml``.
 
 Flow: read ``--previous`` and the suppressions file first (bad input fails before terraform runs),
-resolve ``--account`` names to IDs (:mod:`orchestrator.accounts`), then :func:`orchestrator.app.run.run_all`
+resolve ``--account`` names to IDs (:mod:`orchestrator.accounts`), then :func:`orchestrator.app.run.run_modules`
 with ``plan -detailed-exitcode`` (``--mode refresh-only`` adds ``-refresh-only``). Drift never applies.
 Plans keep terraform's normal state locking, which ends with each plan: no lock outlives its plan.
 
@@ -11,43 +12,34 @@ Contract:
   missing tools, like ``run_all``; a module whose plan failed is an ``error`` entry in the report.
 - ``DriftResult.report.exit_code``: 0 clean, 2 drift without error, 1 any error (0 with ``exit_zero``);
   130 when interrupted (143 SIGTERM, 129 SIGHUP) is in ``DriftResult.exit_code``.
-- Thread-safety: ``services.credentials_env`` is wrapped, and the wrapper is called from worker threads.
+- The report is built from the modules' results only; drift runs no terraform of its own.
 """
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from orchestrator import __version__
 from orchestrator.accounts import AccountConvention, known_accounts, names_by_id, resolve_selectors
-from orchestrator.app.run import RunOptions, RunServices, default_parallelism, run_all
-from orchestrator.config.models import ModuleConfig
+from orchestrator.app.run import RunOptions, RunServices, default_parallelism, run_modules
 from orchestrator.drift.build import BuildOptions, ModuleOutcome, build_report
 from orchestrator.drift.history import load_previous
 from orchestrator.drift.suppressions import DEFAULT_FILE, load_suppressions
-from orchestrator.errors import TgoError
+from orchestrator.execution.task import TaskResult
 from orchestrator.output import OutputMode
 from orchestrator.outputs.reader import Mode as OutputsMode
-from orchestrator.printable import printable
-from orchestrator.process import run_capture
 from orchestrator.report.drift_junit import clean, render_junit
 from orchestrator.report.drift_md import render_markdown
 from orchestrator.report.drift_model import DriftReport, Mode
 from orchestrator.report.run_model import ModuleResult, RunReport
 from orchestrator.runtime import Runtime
-from orchestrator.terraform.binary import resolve_terraform
 from orchestrator.terraform.commands import TfCommand
 
 # Modules a run leaves out on purpose (filters, dependencies read for outputs) are not part of the
 # drift job; modules excluded by their own config (skip, exclude blocks) are reported as skipped.
 _NOT_SELECTED = ("--include-dir", "--exclude-dir", "--account")
-SHOW_TIMEOUT_S = 600.0
 
 
 @dataclass(frozen=True)
@@ -81,37 +73,6 @@ class DriftResult:
         return self.run.exit_code if self.run.interrupted else self.report.exit_code
 
 
-class _ConfigRecorder:
-    """Wraps ``credentials_env`` to remember the (evaluated) config each module ran with. Thread-safe."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.configs: dict[str, ModuleConfig] = {}
-        self._lock = threading.Lock()
-
-    def __call__(self, cfg: ModuleConfig) -> Mapping[str, str | None]:
-        with self._lock:
-            self.configs[str(cfg.path)] = cfg
-        result: Mapping[str, str | None] = self.inner(cfg)
-        return result
-
-    def find(self, root: Path, display: str) -> ModuleConfig | None:
-        """The config of the module a report names ``display`` (its escaped path under ``root``)."""
-        root = root.resolve()
-        with self._lock:
-            found = self.configs.get(str(root / display))
-            if found is not None:
-                return found
-            return next((c for c in self.configs.values() if _shown(c.path, root) == display), None)
-
-
-def _shown(path: Path, root: Path) -> str:
-    try:
-        return printable(path.relative_to(root).as_posix() or ".")
-    except ValueError:
-        return printable(str(path))
-
-
 def plan_command(mode: Mode) -> TfCommand:
     args = ("-detailed-exitcode", "-refresh-only") if mode == "refresh-only" else ("-detailed-exitcode",)
     return TfCommand("plan", args)
@@ -130,8 +91,7 @@ def drift(runtime: Runtime, options: DriftOptions, services: RunServices) -> Dri
     suppressions = load_suppressions(sup_path, now.date(), required=options.suppressions is not None)
     accounts = known_accounts(options.working_dir, options.convention)
     account_ids = resolve_selectors(options.accounts, accounts)
-    recorder = _ConfigRecorder(services.credentials_env)
-    run = run_all(
+    ran = run_modules(
         runtime,
         RunOptions(
             command=plan_command(options.mode),
@@ -145,10 +105,12 @@ def drift(runtime: Runtime, options: DriftOptions, services: RunServices) -> Dri
             output=options.output,
             shutdown_timeout=options.shutdown_timeout,
             dependency_outputs=options.dependency_outputs,
+            drift_mode=options.mode,
         ),
-        replace(services, credentials_env=recorder),
+        services,
     )
-    outcomes = _outcomes(runtime, options, run, recorder, names_by_id(accounts))
+    run = ran.report
+    outcomes = _outcomes(run, ran.results, names_by_id(accounts))
     out_dir = options.output_dir or Path(run.run_dir or options.working_dir)
     report = build_report(
         outcomes,
@@ -178,21 +140,17 @@ def write_reports(report: DriftReport, out_dir: Path) -> dict[str, Path]:
     return files
 
 
-def _outcomes(
-    runtime: Runtime, options: DriftOptions, run: RunReport, recorder: _ConfigRecorder, names: Mapping[str, str]
-) -> list[ModuleOutcome]:
-    chosen = [m for m in run.modules if not _left_out(m)]
-    with ThreadPoolExecutor(max_workers=max(1, options.parallelism)) as pool:
-        return list(pool.map(lambda m: _outcome(runtime, options, m, recorder, names), chosen))
+def _outcomes(run: RunReport, results: Mapping[str, TaskResult], names: Mapping[str, str]) -> list[ModuleOutcome]:
+    return [_outcome(m, results.get(m.path), names) for m in run.modules if not _left_out(m)]
 
 
 def _left_out(mod: ModuleResult) -> bool:
     return mod.role == "read" or (mod.status == "excluded" and any(f in (mod.reason or "") for f in _NOT_SELECTED))
 
 
-def _outcome(
-    runtime: Runtime, options: DriftOptions, mod: ModuleResult, recorder: _ConfigRecorder, names: Mapping[str, str]
-) -> ModuleOutcome:
+def _outcome(mod: ModuleResult, result: TaskResult | None, names: Mapping[str, str]) -> ModuleOutcome:
+    """A module's drift outcome from its run entry and its result (whose ``drift`` was read from the
+    one ``show -json`` of its plan, where the plan ran)."""
     base = ModuleOutcome(
         path=mod.path,
         kind="error",
@@ -207,37 +165,6 @@ def _outcome(
     if mod.status != "succeeded":
         tail = next((f": {line}" for line in reversed([clean(x).strip(" │╷╵") for x in mod.stderr_tail]) if line), "")
         return replace(base, reason=f"{mod.reason or mod.status}{tail}")
-    if mod.exit_code == 0:
-        return replace(base, kind="planned", plan={})  # -detailed-exitcode 0: nothing differs, no need to show
-    if not mod.plan_file or not mod.working_dir:
+    if result is None or result.drift is None:
         return replace(base, reason="terraform plan saved no plan file")
-    try:
-        plan = show_plan(runtime, options, recorder, mod)
-    except (TgoError, ValueError) as exc:
-        return replace(base, reason=f"cannot read the saved plan: {exc}")
-    return replace(base, kind="planned", plan=plan)
-
-
-def show_plan(runtime: Runtime, options: DriftOptions, recorder: _ConfigRecorder, mod: ModuleResult) -> dict[str, Any]:
-    """``terraform show -json <plan>`` in the module's working directory, under the module's role.
-
-    Raises ValueError when terraform fails or prints something that is not a plan object."""
-    assert mod.plan_file and mod.working_dir
-    cfg = recorder.find(options.working_dir, mod.path)
-    env = dict(runtime.environ)
-    if cfg is not None:
-        for key, value in recorder.inner(cfg).items():
-            if value is None:
-                env.pop(key, None)
-            else:
-                env[key] = value
-    tf = resolve_terraform(options.tf_path, cfg, runtime.environ, runtime.cwd)
-    shown = run_capture(
-        [tf, "show", "-json", mod.plan_file], cwd=Path(mod.working_dir), env=env, timeout=SHOW_TIMEOUT_S
-    )
-    if shown.returncode != 0:
-        raise ValueError(f"terraform show exited with {shown.returncode}: {shown.stderr.strip()[-300:]}")
-    data = json.loads(shown.stdout)
-    if not isinstance(data, dict):
-        raise ValueError("terraform show -json did not print an object")
-    return data
+    return replace(base, kind="planned", classified=result.drift)

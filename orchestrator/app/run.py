@@ -26,26 +26,29 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
+from orchestrator.app.run_exec import Plan, execute
 from orchestrator.app.run_report import Ended, ModuleDone, locks_left, module_result, save_report, static_result
 from orchestrator.app.run_select import Loader, Placement, Selection, config_placement, select
 from orchestrator.config.models import ModuleConfig
 from orchestrator.console.eta import previous_durations
 from orchestrator.console.progress import ProgressChoice, choose_progress
-from orchestrator.errors import EXIT_FAILED, EXIT_INTERRUPTED, AuthError, TgoError, UsageError
-from orchestrator.output import Finished, ModuleOutput, OutputMode, RunOutput
-from orchestrator.outputs.reader import DependencyOutputs, OutputsSource, StateSource
+from orchestrator.errors import EXIT_FAILED, EXIT_INTERRUPTED, AuthError, UsageError
+from orchestrator.execution.base import Executor
+from orchestrator.execution.local import LocalExecutor
+from orchestrator.execution.run_task import WorkerServices
+from orchestrator.execution.task import TaskResult
+from orchestrator.output import OutputMode, RunOutput
 from orchestrator.outputs.reader import Mode as OutputsMode
-from orchestrator.printable import printable
+from orchestrator.outputs.reader import OutputsSource, StateSource
 from orchestrator.process import ProcessGroup, forward_interrupts
+from orchestrator.report.drift_model import Mode
 from orchestrator.report.run_model import ModuleResult, PreflightFailure, RunReport, StsStats, aggregate_exit_code
 from orchestrator.runtime import Runtime
-from orchestrator.scheduler import Outcome, run_dag
+from orchestrator.scheduler import Outcome
 from orchestrator.terraform.binary import TerraformVersions, check_terraform, resolve_terraform
 from orchestrator.terraform.commands import TfCommand
-from orchestrator.terraform.executor import CredentialsEnv, ExecRequest, ModuleExecutor, ModuleRun, no_credentials
-from orchestrator.terraform.source import source_for_module
+from orchestrator.terraform.executor import CredentialsEnv, no_credentials
 
 
 def default_parallelism() -> int:
@@ -80,6 +83,10 @@ class RunOptions:
     """``--queue-include-units-reading``: run only modules whose config reads one of these files."""
     dependency_outputs: OutputsMode = "state"
     """``--dependency-outputs``: read dependencies' outputs from their S3 state first, or only with terraform."""
+    max_per_account: int | None = None
+    """``--max-per-account``: at most this many modules of one AWS account at once (None: no cap)."""
+    drift_mode: Mode | None = None
+    """Set by drift: each plan's result carries its classified drift."""
 
 
 @dataclass
@@ -98,6 +105,10 @@ class RunServices:
     cancel: threading.Event = field(default_factory=threading.Event)
     state_outputs: StateSource | None = None
     """Reads a dependency's outputs from its S3 state (None: ``terraform output -json`` only)."""
+    executor: Executor | None = None
+    """Where tasks run; None: a :class:`LocalExecutor` of ``parallelism`` threads on this process's
+    credentials, process group and cancel event (closed at the end of the run). An executor given here
+    is the caller's to close; its ``slots`` bound the modules in flight."""
 
 
 def run_dir_for(runtime: Runtime, options: RunOptions) -> Path:
@@ -118,8 +129,21 @@ def runs_root(working_dir: Path, *, single: bool) -> Path:
     return working_dir
 
 
+@dataclass(frozen=True)
+class RunResults:
+    """A run's report and the result of every module that ran, by its report path."""
+
+    report: RunReport
+    results: Mapping[str, TaskResult]
+
+
 def run_all(runtime: Runtime, options: RunOptions, services: RunServices) -> RunReport:
     """Run ``options.command`` over the selected modules; see the module doc."""
+    return run_modules(runtime, options, services).report
+
+
+def run_modules(runtime: Runtime, options: RunOptions, services: RunServices) -> RunResults:
+    """:func:`run_all` with the modules' results (drift reads its plans from them)."""
     if options.parallelism < 1:
         raise UsageError("--parallelism must be at least 1", attr="--parallelism")
     command = options.command
@@ -155,20 +179,21 @@ def run_all(runtime: Runtime, options: RunOptions, services: RunServices) -> Run
                 raise
     run_dir = run_dir_for(runtime, options)
     started = runtime.clock.now()
-    sources: dict[Path, OutputsSource] = {}
     with forward_interrupts(
         services.group,
         services.cancel.set,
         shutdown_timeout=options.shutdown_timeout,
         notify=lambda text: runtime.console.error(f"[tgo] {text}"),
     ) as shutdown:
-        outcomes = _execute(
-            runtime, options, services, selection=selection, binaries=binaries, run_dir=run_dir, sources=sources
+        outcomes, sources = _execute(
+            runtime, options, services, selection=selection, binaries=binaries, run_dir=run_dir
         )
     ended = Ended(outcomes, shutdown.signum, binaries)
-    return _report(
+    report = _report(
         runtime, options, services, selection=selection, ended=ended, started=started, run_dir=run_dir, sources=sources
     )
+    results = {selection.display(p): o.value.run for p, o in outcomes.items() if o.value is not None}
+    return RunResults(report, results)
 
 
 def _displays(selection: Selection) -> list[str]:
@@ -189,63 +214,6 @@ def _some(names: list[str], shown: int = 12) -> str:
     return ", ".join(names[:shown]) + more
 
 
-@dataclass
-class _ModuleRunner:
-    """The scheduler's function: one module from re-loading its config to its result. Thread-safe
-    (every field is either immutable or thread-safe itself)."""
-
-    runtime: Runtime
-    options: RunOptions
-    loader: Loader
-    selection: Selection
-    output: RunOutput
-    executor: ModuleExecutor
-    outputs: DependencyOutputs
-    plans: Path
-
-    def __call__(self, path: Path) -> ModuleDone:
-        clock, command = self.runtime.clock, self.options.command
-        display = self.selection.display(path)
-        out = self.output.module(display)
-        self.output.status(display, "running")
-        t0, started = clock.monotonic(), clock.now()
-        cfg: ModuleConfig | None = None
-        try:
-            cfg = _with_source(
-                _load_with_outputs(self.loader, self.selection.configs[path], command, self.outputs), self.options
-            )
-            plan_out = (
-                (self.plans / f"{display.replace('/', '__')}.tfplan").resolve() if command.name == "plan" else None
-            )
-            single = self.options.single
-            color = self.runtime.console.color
-            result = self.executor.run(cfg, ExecRequest(command, not single, plan_out, single, color), out)
-        except TgoError as err:
-            reason = printable(err.format())
-            out.note(f"error: {reason}")
-            result = ModuleRun("failed", reason=reason)
-        finally:
-            out.close()
-        used_mocks = bool(cfg and cfg.used_mock_outputs)
-        done = ModuleDone(result, started, clock.now(), clock.monotonic() - t0, used_mocks, _log_path(out), cfg)
-        self.output.finished(display, finished_of(result, done.duration_s))
-        return done
-
-
-def finished_of(result: ModuleRun, duration_s: float) -> Finished:
-    """What the console shows of a module's end (its line above the board, its json event)."""
-    plan = result.plan
-    if plan is None:
-        return Finished(result.status, duration_s, reason=result.reason)
-    outputs_only = result.has_changes and not (plan.add or plan.change or plan.destroy)
-    return Finished(result.status, duration_s, plan.add, plan.change, plan.destroy, outputs_only, result.reason)
-
-
-def _log_path(out: ModuleOutput) -> str | None:
-    """The module's log for the report: None when nothing of it could be written."""
-    return str(out.log_file) if out.log_failed is None or out.log_file.is_file() else None
-
-
 def _execute(
     runtime: Runtime,
     options: RunOptions,
@@ -254,8 +222,8 @@ def _execute(
     selection: Selection,
     binaries: Mapping[Path, str],
     run_dir: Path,
-    sources: dict[Path, OutputsSource],
-) -> dict[Path, Outcome[Path, ModuleDone]]:
+) -> tuple[dict[Path, Outcome[Path, ModuleDone]], dict[Path, OutputsSource]]:
+    """Every module's outcome, and how each dependency's outputs were read."""
     console = runtime.console
     progress = choose_progress(options.progress, console.is_tty, runtime.environ)
     output = RunOutput(
@@ -270,80 +238,50 @@ def _execute(
         parallelism=options.parallelism,
         ticker=True,
     )
-    executor = ModuleExecutor(
-        terraform_for=lambda cfg: (
-            binaries.get(cfg.path) or resolve_terraform(options.tf_path, cfg, runtime.environ, runtime.cwd)
-        ),
-        base_env=runtime.environ,
-        group=services.group,
-        credentials_env=services.credentials_env,
-        sleep=runtime.clock.sleep,
-        cancel=services.cancel,
-        versions=TerraformVersions(runtime.environ, runtime.cwd),
+    plan = Plan(
+        run_id=run_dir.name,
+        command=options.command,
+        selection=selection,
+        binaries=binaries,
+        terraform_for=lambda cfg: resolve_terraform(options.tf_path, cfg, runtime.environ, runtime.cwd),
+        plans=options.out_dir or run_dir / "plans",
+        color=console.color,
+        single=options.single,
+        source=options.source,
+        drift_mode=options.drift_mode,
+        max_per_account=options.max_per_account,
+        state_outputs=services.state_outputs if options.dependency_outputs == "state" else None,
     )
-    outputs = DependencyOutputs(
-        selection.configs,
-        executor.read_outputs,
-        services.state_outputs if options.dependency_outputs == "state" else None,
-        display=selection.display,
-        workers=options.parallelism,
-    )
-    if options.command.name == "plan" and not options.command.is_destroy:  # no module changes state
-        outputs.prefetch(_needed_outputs(selection))
-    runner = _ModuleRunner(
-        runtime, options, services.loader, selection, output, executor, outputs, options.out_dir or run_dir / "plans"
-    )
-
-    def on_event(kind: str, path: Path, outcome: Outcome[Path, ModuleDone] | None) -> None:
-        if kind == "skip" and outcome is not None:
-            cause = outcome.skipped_because
-            why = f"dependency {selection.display(cause)} failed" if cause is not None else ""
-            output.status(selection.display(path), outcome.status.value, why)
-
-    for path in selection.run:  # until run_dag says a module's dependencies are done (then "queued")
-        output.status(selection.display(path), "waiting")
+    executor = services.executor or LocalExecutor(_worker_services(runtime, services), options.parallelism)
     try:
-        return run_dag(
-            selection.dag(reverse=options.command.is_destroy),
-            runner,
-            parallelism=options.parallelism,
-            fail_fast=options.fail_fast,
+        return execute(
+            runtime,
+            plan,
+            loader=services.loader,
+            output=output,
+            executor=executor,
             cancel=services.cancel,
-            is_failure=lambda done: done.run.status != "succeeded",
-            on_event=on_event,
-            on_ready=lambda path: output.status(selection.display(path), "queued"),
+            fail_fast=options.fail_fast,
         )
     finally:
-        outputs.close()
-        sources.update(outputs.sources())
+        if services.executor is None:
+            executor.close()
         output.close()
 
 
-def _with_source(cfg: ModuleConfig, options: RunOptions) -> ModuleConfig:
-    """``cfg`` with its ``terraform.source`` replaced as ``--source`` asks (see ``source_for_module``)."""
-    tf = cfg.terraform
-    override = source_for_module(options.source, tf.source if tf else None, single=options.single)
-    if override is None or tf is None:
-        return cfg
-    return cfg.model_copy(update={"terraform": tf.model_copy(update={"source": override})})
-
-
-def _wanted(cfg: ModuleConfig) -> list[Path]:
-    return [dep.config_path for dep in cfg.dependency if dep.enabled and not dep.skip_outputs]
-
-
-def _needed_outputs(selection: Selection) -> list[Path]:
-    """Every dependency whose outputs a module of the run reads, once each."""
-    return [p for path in selection.run for p in _wanted(selection.configs[path]) if p in selection.configs]
-
-
-def _load_with_outputs(
-    loader: Loader, cfg: ModuleConfig, command: TfCommand, outputs: DependencyOutputs
-) -> ModuleConfig:
-    """Re-evaluate ``cfg`` with its dependencies' real outputs (fetched once per run, in parallel)."""
-    got = outputs.get_many(_wanted(cfg))
-    values: dict[Path, Mapping[str, Any]] = {p: v for p, v in got.items() if v}
-    return loader.load_module(cfg.path, command=command.name, outputs=values)
+def _worker_services(runtime: Runtime, services: RunServices) -> WorkerServices:
+    """This process as the side that runs tasks: its credentials, process group and cancel event."""
+    stats = services.sts_stats
+    return WorkerServices(
+        base_env=runtime.environ,
+        clock=runtime.clock,
+        credentials_env=services.credentials_env,
+        group=services.group,
+        cancel=services.cancel,
+        redact=runtime.console.redact,
+        versions=TerraformVersions(runtime.environ, runtime.cwd),
+        sts_calls=(lambda: int(stats().get("assume_role_calls", 0))) if stats is not None else lambda: 0,
+    )
 
 
 def _with_sources(

@@ -14,18 +14,19 @@ from typing import Literal
 
 from orchestrator.app.run_select import Selection
 from orchestrator.config.models import ModuleConfig
+from orchestrator.execution.task import TaskResult
 from orchestrator.report.run_model import ModuleResult, PlanChanges, RunReport, StateLock
 from orchestrator.scheduler import Outcome, Status
 from orchestrator.terraform.commands import TfCommand
-from orchestrator.terraform.executor import ModuleRun
 from orchestrator.terraform.state_lock import LOCK_ID_PLACEHOLDER, left_lock, takes_lock
 
 
 @dataclass(frozen=True)
 class ModuleDone:
-    """One module's run with its timing (the scheduler's value, from which the report is built)."""
+    """One module's result with its timing on the client, from its config's evaluation to its result
+    (the scheduler's value, from which the report is built)."""
 
-    run: ModuleRun
+    run: TaskResult
     started_at: datetime
     finished_at: datetime
     duration_s: float
@@ -53,7 +54,7 @@ def locks_left(selection: Selection, command: TfCommand, ended: Ended) -> list[S
         if run is None or not run.lock_maybe_left or run.working_dir is None:
             continue
         tf = ended.binaries.get(path, "terraform")
-        lock = left_lock(run.working_dir, tf, run.lock_id)
+        lock = left_lock(Path(run.working_dir), tf, run.lock_id)
         if lock is None:
             continue
         unlock_id = shlex.quote(lock.lock_id) if lock.lock_id else LOCK_ID_PLACEHOLDER
@@ -175,8 +176,8 @@ def module_result(selection: Selection, path: Path, outcome: Outcome[Path, Modul
             "used_mock_outputs": done.used_mock_outputs,
             "changes": changes,
             **_placed(selection, used_cfg),
-            "working_dir": str(run.working_dir) if run.working_dir else None,
-            "plan_file": str(run.plan_file) if run.plan_file else None,
+            "working_dir": run.working_dir,
+            "plan_file": run.plan_file,
             "log_file": done.log_file,
             "stderr_tail": list(run.stderr_tail),
             "forced_stop": run.forced_stop,

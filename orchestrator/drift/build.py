@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from orchestrator.drift.classify import classify_plan
+from orchestrator.drift.classify import Classified, classify_plan
 from orchestrator.drift.fingerprint import module_fingerprint
 from orchestrator.drift.history import apply_history
 from orchestrator.drift.suppressions import Suppression, apply_suppressions
@@ -22,7 +22,8 @@ from orchestrator.report.drift_model import DriftReport, Mode, ModuleDrift, Tota
 
 @dataclass(frozen=True, slots=True)
 class ModuleOutcome:
-    """What happened to one module. ``plan`` is the ``show -json`` of its saved plan when ``kind == "planned"``."""
+    """What happened to one module. When ``kind == "planned"``: ``classified``, what differs in its plan
+    (as read where the plan ran), or ``plan``, the ``show -json`` of its saved plan, to classify here."""
 
     path: str
     kind: Literal["planned", "error", "skipped"]
@@ -33,6 +34,7 @@ class ModuleOutcome:
     exit_code: int | None = None
     reason: str | None = None
     plan_file: str | None = None
+    classified: Classified | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +61,12 @@ def module_drift(outcome: ModuleOutcome, mode: Mode) -> ModuleDrift:
         "exit_code": outcome.exit_code,
         "plan_file": outcome.plan_file,
     }
-    if outcome.kind != "planned" or outcome.plan is None:
+    found = outcome.classified
+    if found is None and outcome.kind == "planned" and outcome.plan is not None:
+        found = classify_plan(outcome.plan, mode, outcome.path)
+    if outcome.kind != "planned" or found is None:
         status = "skipped" if outcome.kind == "skipped" else "error"
         return ModuleDrift(**common, status=status, reason=outcome.reason or "no plan was produced")
-    found = classify_plan(outcome.plan, mode, outcome.path)
     if not found.drifted:
         return ModuleDrift(**common, status="clean")
     fp = module_fingerprint(outcome.path, [r.fingerprint for r in found.resources], [o.name for o in found.outputs])

@@ -1,5 +1,7 @@
 """Running terraform for one module: prepare the working directory, auto-init, hooks, the command
-with retries, then (for plans) ``terraform show -json`` of the saved plan.
+with retries, after hooks, then (for plans with changes) ``terraform show -json`` of the saved plan,
+once: the module is *released* (``released()``: its dependents may start) before that ``show`` runs,
+so it is never on the critical path, and the plan's JSON is kept in the result (``plan_json``).
 
 Contract:
 - :meth:`ModuleExecutor.run` never raises for a failing module: a failed terraform, hook, bad
@@ -23,7 +25,6 @@ from typing import Any, Literal
 
 from orchestrator.config.models import ModuleConfig
 from orchestrator.errors import TgoError
-from orchestrator.output import ModuleOutput
 from orchestrator.process import ProcessGroup, run_capture, run_supervised
 from orchestrator.terraform import hooks
 from orchestrator.terraform.binary import TerraformVersions
@@ -36,8 +37,9 @@ from orchestrator.terraform.commands import (
     inputs_env,
 )
 from orchestrator.terraform.error_block import error_text
+from orchestrator.terraform.lines import ModuleLines
 from orchestrator.terraform.module_lock import module_lock
-from orchestrator.terraform.parsing import PlanSummary, parse_outputs, parse_plan
+from orchestrator.terraform.parsing import PlanSummary, parse_outputs, plan_json, plan_summary
 from orchestrator.terraform.retry import ignored_because, retry_delay, retry_rules
 from orchestrator.terraform.state_lock import lock_id_in, may_hold_lock
 from orchestrator.terraform.workdir import LOCK_FILE, WorkDir, prepare
@@ -49,12 +51,12 @@ EnvFn = Callable[[], Mapping[str, str]]
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def _initialised(work: WorkDir, out: ModuleOutput | None, version: str | None = None) -> None:
+def _initialised(work: WorkDir, out: ModuleLines | None, version: str | None = None) -> None:
     work.mark_initialised(version)
     _lock_file_back(work, out)
 
 
-def _lock_file_back(work: WorkDir, out: ModuleOutput | None) -> None:
+def _lock_file_back(work: WorkDir, out: ModuleLines | None) -> None:
     """``copy_terraform_lock_file``: the lock file terraform wrote in the copy goes back to the module
     directory, where users commit it. Raises OSError (the run then fails: "cannot prepare")."""
     if work.copy_lock_file_back() and out is not None and work.lock_file_home is not None:
@@ -84,6 +86,8 @@ class ModuleRun:
     """Forced and terraform died of a signal before its teardown: its state lock may still be held."""
     lock_id: str | None = None
     """The state lock ID terraform printed (``Lock Info: ID:``), if it printed one."""
+    plan_json: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
+    """The one ``terraform show -json`` of the saved plan (None: empty plan, or not a plan)."""
 
 
 @dataclass(frozen=True)
@@ -120,11 +124,14 @@ class ModuleExecutor:
     def _stopped(self) -> bool:
         return self.cancel.is_set() or self.group.interrupted
 
-    def run(self, cfg: ModuleConfig, req: ExecRequest, out: ModuleOutput) -> ModuleRun:
-        """Run ``req.command`` in ``cfg``'s module; see the module doc."""
+    def run(
+        self, cfg: ModuleConfig, req: ExecRequest, out: ModuleLines, released: Callable[[], None] = lambda: None
+    ) -> ModuleRun:
+        """Run ``req.command`` in ``cfg``'s module; see the module doc. ``released`` is called (from
+        this thread) when the command and its hooks succeeded and only reading the plan is left."""
         try:
             with module_lock(cfg.path):  # a second tgo on this tree fails the module, never races in it
-                return self._run(cfg, req, out)
+                return self._run(cfg, req, out, released)
         except TgoError as err:
             out.note(f"error: {err.format()}")
             return ModuleRun("failed", reason=err.format(), stderr_tail=tuple(out.stderr_tail()))
@@ -133,7 +140,7 @@ class ModuleExecutor:
             out.note(f"error: {reason}")
             return ModuleRun("failed", reason=reason, stderr_tail=tuple(out.stderr_tail()))
 
-    def _run(self, cfg: ModuleConfig, req: ExecRequest, out: ModuleOutput) -> ModuleRun:
+    def _run(self, cfg: ModuleConfig, req: ExecRequest, out: ModuleLines, released: Callable[[], None]) -> ModuleRun:
         if self._stopped():
             return ModuleRun("interrupted", reason="interrupted before start")
         tf = self.terraform_for(cfg)
@@ -180,16 +187,18 @@ class ModuleExecutor:
             plan_file=plan_file if result.status == "succeeded" else None,
             has_changes=result.exit_code == 2 and cmd.detailed_exitcode,
         )
-        if result.plan is None and result.plan_file is not None and result.plan_file.is_file():
+        result = self._finish(cfg, req, work=work, out=out, env=env, result=result)
+        if result.status == "succeeded" and result.plan is None and result.plan_file and result.plan_file.is_file():
+            released()  # dependents need the plan to have run, not to have been read
             result = self._summarise(tf, result, work, env)
-        return self._finish(cfg, req, work=work, out=out, env=env, result=result)
+        return result
 
     def _init(
         self,
         cfg: ModuleConfig,
         tf: str,
         work: WorkDir,
-        out: ModuleOutput,
+        out: ModuleLines,
         *,
         color: bool,
         upgrade: bool = False,
@@ -226,7 +235,7 @@ class ModuleExecutor:
         *,
         work: WorkDir,
         env: EnvFn,
-        out: ModuleOutput,
+        out: ModuleLines,
         req: ExecRequest,
     ) -> ModuleRun:
         rules = retry_rules(cfg)
@@ -246,7 +255,12 @@ class ModuleExecutor:
             ok = code == 0 or (code == 2 and req.command.detailed_exitcode)
             if ok:
                 # "No changes." means an empty plan: skip the extra `show -json` (it doubles the cost).
-                empty = req.command.name == "plan" and any(_ANSI.sub("", ln).startswith("No changes.") for ln in lines)
+                # With -detailed-exitcode the exit code says whether anything differs, whatever the text says.
+                detailed = req.command.detailed_exitcode
+                empty = req.command.name == "plan" and (
+                    (detailed and code == 0)
+                    or (not detailed and any(_ANSI.sub("", ln).startswith("No changes.") for ln in lines))
+                )
                 return ModuleRun("succeeded", code, attempt, plan=PlanSummary() if empty else None)
             text = "\n".join(lines)
             if self._stopped():
@@ -278,12 +292,13 @@ class ModuleExecutor:
         try:
             if shown.returncode != 0:
                 raise ValueError(shown.stderr.strip()[-300:])
-            plan = parse_plan(shown.stdout)
+            data = plan_json(shown.stdout)
+            plan = plan_summary(data)
         except ValueError as exc:
             return ModuleRun(
                 "failed", result.exit_code, result.attempts, f"cannot read the saved plan: {exc}", work.path
             )
-        return replace(result, plan=plan, has_changes=plan.has_changes or result.has_changes)
+        return replace(result, plan=plan, has_changes=plan.has_changes or result.has_changes, plan_json=data)
 
     def _finish(
         self,
@@ -291,7 +306,7 @@ class ModuleExecutor:
         req: ExecRequest,
         *,
         work: WorkDir,
-        out: ModuleOutput,
+        out: ModuleLines,
         env: EnvFn,
         result: ModuleRun,
     ) -> ModuleRun:
@@ -314,7 +329,7 @@ class ModuleExecutor:
             return ModuleRun("failed", result.exit_code, result.attempts, problem, work.path)
         return result
 
-    def read_outputs(self, cfg: ModuleConfig, out: ModuleOutput | None = None) -> dict[str, Any] | None:
+    def read_outputs(self, cfg: ModuleConfig, out: ModuleLines | None = None) -> dict[str, Any] | None:
         """``terraform output -json`` in ``cfg``'s working directory (initialising it if needed).
         None when the module has no state or terraform fails (the loader then decides: mocks or
         an error)."""

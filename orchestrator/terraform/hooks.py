@@ -15,8 +15,8 @@ from pathlib import Path
 
 from orchestrator.config.models import ErrorHook, Hook, ModuleConfig
 from orchestrator.errors import ToolError
-from orchestrator.output import ModuleOutput
 from orchestrator.process import ProcessGroup, run_streaming
+from orchestrator.terraform.lines import ModuleLines
 
 
 def before_hooks(cfg: ModuleConfig, command: str) -> list[Hook]:
@@ -46,7 +46,7 @@ def run_hooks(
     *,
     workdir: Path,
     env: Callable[[], Mapping[str, str]],
-    out: ModuleOutput,
+    out: ModuleLines,
     group: ProcessGroup,
 ) -> str | None:
     for hook in hooks:

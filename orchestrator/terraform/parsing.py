@@ -1,7 +1,8 @@
 """Parsing terraform's machine-readable output. Pure.
 
 - :func:`parse_outputs`: ``terraform output -json`` -> ``{name: value}``.
-- :func:`parse_plan`: ``terraform show -json <planfile>`` -> :class:`PlanSummary`.
+- :func:`parse_plan`: ``terraform show -json <planfile>`` -> :class:`PlanSummary` (:func:`plan_json`
+  then :func:`plan_summary`).
 Both raise ``ValueError`` on text that is not the JSON terraform prints; callers turn that into a
 failed module, never a crash.
 """
@@ -40,9 +41,19 @@ def parse_outputs(text: str) -> dict[str, Any]:
 
 
 def parse_plan(text: str) -> PlanSummary:
+    return plan_summary(plan_json(text))
+
+
+def plan_json(text: str) -> dict[str, Any]:
+    """The object ``terraform show -json <planfile>`` printed; ValueError for anything else."""
     data = json.loads(text)
     if not isinstance(data, dict):
         raise ValueError("terraform show -json did not print an object")
+    return data
+
+
+def plan_summary(data: dict[str, Any]) -> PlanSummary:
+    """Counts and changed addresses of a plan object (see :func:`plan_json`)."""
     add = change = destroy = 0
     addresses: list[str] = []
     for rc in data.get("resource_changes") or []:
