@@ -116,6 +116,7 @@ class DaskExecutor:
         from orchestrator.execution import dask_worker  # imports distributed: only with the extra installed
 
         self._worker = dask_worker
+        self._calls: dict[str, int] = {}
         self._placement = _Placement(self._worker_threads())
         self._refreshed = time.monotonic()
         client.subscribe_topic(EVENT_TOPIC, self._on_topic)
@@ -166,6 +167,7 @@ class DaskExecutor:
         dask_future = self._client.submit(
             self._worker.run_module,
             replace(task, keep_log=True),  # lines do not travel live: the log comes back in the result
+            self._run_id,
             key=key,
             workers=[worker] if worker else None,
             allow_other_workers=True,
@@ -203,6 +205,9 @@ class DaskExecutor:
         if pending is None:
             return
         result = self._result_of(pending, dask_future)
+        if result.worker:
+            with self._lock:  # a worker's counter only grows: its latest value is its total so far
+                self._calls[result.worker] = max(self._calls.get(result.worker, 0), result.sts_calls)
         for line in _log_lines(result):  # the module's log lands in the client's run directory
             pending.on_event(ModuleEvent(pending.task.module, "line", "stdout", line, result.worker))
         pending.on_event(ModuleEvent(pending.task.module, "finished", stream="tgo", text=result.status))
@@ -230,6 +235,17 @@ class DaskExecutor:
                 return lost_during_apply(task, pending.started, None)
             return _failed(task, pending.started, "worker lost twice while running it; not tried again")
         return _failed(task, pending.started, f"the Dask task failed: {type(problem).__name__}: {problem}")
+
+    def assume_role_calls(self) -> dict[str, int]:
+        """AssumeRole calls each worker (by address) reported so far, for this executor's run."""
+        with self._lock:
+            return dict(self._calls)
+
+    def summary(self) -> str:
+        """One line for the end of a run: the cluster and the STS calls per worker."""
+        calls = self.assume_role_calls()
+        per = ", ".join(f"{w} {n}" for w, n in sorted(calls.items())) or "none"
+        return f"ran on {self.description}; AssumeRole calls per worker: {per} ({sum(calls.values())} in all)"
 
     def watch(self, cancel: threading.Event) -> None:
         """Call :meth:`interrupt` once ``cancel`` is set (until :meth:`close`)."""

@@ -161,8 +161,9 @@ def _account_slot(task: ModuleTask, cap: int | None) -> Iterator[None]:
         yield
 
 
-def run_module(task: ModuleTask) -> TaskResult:
-    """The Dask task: run ``task`` on this worker; see the module doc. Never raises for a module."""
+def run_module(task: ModuleTask, run_id: str) -> TaskResult:
+    """The Dask task: run ``task`` with the services of the executor's run ``run_id`` on this worker;
+    see the module doc. Never raises for a module."""
     worker = get_worker()
     started = datetime.now(UTC)
     key = str(worker.get_current_task())
@@ -171,13 +172,13 @@ def run_module(task: ModuleTask) -> TaskResult:
     def emit(kind: str, text: str = "") -> None:
         worker.log_event(EVENT_TOPIC, {"key": key, "kind": kind, "text": text, "worker": address})
 
-    plugin = worker.plugins.get(plugin_name(task.run_id))
+    plugin = worker.plugins.get(plugin_name(run_id))
     if not isinstance(plugin, TgoWorkerPlugin) or plugin.services is None or plugin.credentials is None:
         now = datetime.now(UTC)
         reason = f"Dask worker {address} was not set up for this run (it joined after the start, or its setup failed)"
         emit("finished", reason)
         return TaskResult(task.module, "failed", started, now, 0.0, reason=reason, worker=address)
-    starts, before = _attempt(key, task.run_id)
+    starts, before = _attempt(key, run_id)
     if starts > 1 and writes_state(task):
         emit("finished", LOST_DURING_APPLY)
         return replace(lost_during_apply(task, started, None, before), worker=address)

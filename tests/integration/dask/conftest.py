@@ -25,12 +25,33 @@ from tests.support.terraform import terraform_env, terraform_path
 
 MAIN_TF = 'variable "salt" {\n  default = "0"\n}\noutput "value" {\n  value = "v-${var.salt}"\n}\n'
 WRAPPER = """#!/bin/sh
-# Pauses the first `terraform <command>` for which $PAUSE_DIR/pause-<command> exists (taken atomically).
-if [ -n "$PAUSE_DIR" ] && mv "$PAUSE_DIR/pause-$1" "$PAUSE_DIR/paused-$1.$$" 2>/dev/null; then
+# Pauses the first `terraform <command>` for which $PAUSE_DIR/pause-<command> exists (taken atomically)
+# and, when that file names a module, whose working directory is under that module.
+want="$PAUSE_DIR/pause-$1"
+if [ -n "$PAUSE_DIR" ] && [ -f "$want" ] && case "$PWD" in *"$(cat "$want")"*) true;; *) false;; esac \
+   && mv "$want" "$PAUSE_DIR/paused-$1.$$" 2>/dev/null; then
   sleep 60
 fi
 exec {real} "$@"
 """
+
+
+def kill_paused(pause_dir: Path, command: str, timeout: float = 120.0) -> int:
+    """Wait for the paused ``command``, then SIGKILL its worker process and the wrapper's process
+    group (the worker's machine is gone). Returns the killed worker's pid."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = sorted(pause_dir.glob(f"paused-{command}.*"))
+        if found:
+            pid = int(found[0].suffix.lstrip("."))
+            worker = psutil.Process(pid).parent()
+            assert worker is not None
+            os.kill(worker.pid, signal.SIGKILL)
+            os.killpg(pid, signal.SIGKILL)  # the wrapper runs in its own session
+            found[0].unlink()
+            return worker.pid
+        time.sleep(0.1)
+    raise AssertionError(f"terraform {command} never started")
 
 
 @dataclass
@@ -62,24 +83,8 @@ class Cluster:
     def pause(self, command: str) -> None:
         (self.pause_dir / f"pause-{command}").write_text("")
 
-    def kill_paused(self, command: str, timeout: float = 60.0) -> int:
-        """Wait for the paused ``command``, then SIGKILL its worker process and the wrapper (the
-        worker's machine is gone). Returns the killed worker's pid."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = sorted(self.pause_dir.glob(f"paused-{command}.*"))
-            if found:
-                pid = int(found[0].suffix.lstrip("."))
-                proc = psutil.Process(pid)
-                worker = proc.parent()
-                assert worker is not None
-                worker_pid = worker.pid
-                os.kill(worker_pid, signal.SIGKILL)
-                os.killpg(pid, signal.SIGKILL)  # the wrapper runs in its own session
-                found[0].unlink()
-                return worker_pid
-            time.sleep(0.1)
-        raise AssertionError(f"terraform {command} never started")
+    def kill_paused(self, command: str) -> int:
+        return kill_paused(self.pause_dir, command)
 
 
 @pytest.fixture(scope="module")
