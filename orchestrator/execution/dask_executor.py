@@ -49,6 +49,8 @@ from orchestrator.execution.task import ModuleEvent, ModuleTask, TaskResult
 from orchestrator.terraform.binary import check_terraform, resolve_terraform
 
 CONNECT_TIMEOUT_S = 10.0
+ALLOWED_FAILURES = 1
+"""A local cluster's scheduler reruns a task at most once after its worker died (then KilledWorker)."""
 REFRESH_S = 5.0
 """How old the client's list of workers may get before a submit re-reads it."""
 _LOGGERS = ("distributed", "dask", "tornado")
@@ -61,6 +63,8 @@ class _Pending:
     future: Future[TaskResult]
     worker: str | None
     started: datetime
+    starts: int = 0
+    """``started`` events seen: more than one means Dask ran it again after its worker died."""
     dask_future: Any = None
     """Held so Dask keeps the task: a released Dask future cancels it."""
 
@@ -119,6 +123,12 @@ class DaskExecutor:
         self._calls: dict[str, int] = {}
         self._placement = _Placement(self._worker_threads())
         self._refreshed = time.monotonic()
+        from distributed import as_completed
+
+        self._wake = threading.Condition()
+        self._completed: Any = as_completed(loop=client.loop, with_results=True, raise_errors=False)  # type: ignore[no-untyped-call]
+        self._collector = threading.Thread(target=self._collect, name="tgo-dask-results", daemon=True)
+        self._collector.start()
         client.subscribe_topic(EVENT_TOPIC, self._on_topic)
 
     def _worker_threads(self) -> dict[str, int]:
@@ -174,7 +184,9 @@ class DaskExecutor:
             pure=False,
         )
         pending.dask_future = dask_future
-        dask_future.add_done_callback(lambda f, key=key: self._done(key, f))
+        self._completed.add(dask_future)
+        with self._wake:
+            self._wake.notify()
         return future
 
     def _on_topic(self, event: Any) -> None:
@@ -183,28 +195,48 @@ class DaskExecutor:
             _stamp, msg = event
             with self._lock:
                 pending = self._pending.get(str(msg.get("key")))
-            if pending is not None and msg["kind"] != "finished":  # _done says it, after the log: in order
-                pending.on_event(
-                    ModuleEvent(
-                        pending.task.module,
-                        msg["kind"],
-                        stream="tgo",
-                        text=str(msg.get("text", "")),
-                        worker=str(msg.get("worker", "")),
-                    )
-                )
+            if pending is None or msg["kind"] == "finished":  # _done says "finished", after the log: in order
+                return
+            worker = str(msg.get("worker", ""))
+            if msg["kind"] == "started":
+                pending.starts += 1
+                if pending.starts > 1:
+                    text = f"worker lost; running it again on {worker}"
+                    pending.on_event(ModuleEvent(pending.task.module, "retried", "tgo", text, worker))
+            pending.on_event(ModuleEvent(pending.task.module, msg["kind"], "tgo", str(msg.get("text", "")), worker))
         except Exception:  # a bad event must not stop the client's event loop
             logging.getLogger(__name__).debug("ignored a malformed event", exc_info=True)
 
-    def _done(self, key: str, dask_future: Any) -> None:
-        """Runs on Dask's callback thread when the task ends, one way or another."""
+    def _collect(self) -> None:
+        """The collector thread: results come back in batches, fetched concurrently on the client's
+        event loop (``as_completed`` with results), not one blocking fetch per module."""
+        while True:
+            if self._completed.is_empty():
+                with self._wake:
+                    if self._closed:
+                        return
+                    self._wake.wait(0.2)
+                continue
+            try:
+                batch = self._completed.next_batch(block=True)
+            except StopIteration:
+                continue
+            for dask_future, value in batch:
+                try:
+                    self._done(str(dask_future.key), dask_future, value)
+                except Exception:  # one module's bookkeeping must not stop the others'
+                    logging.getLogger(__name__).exception("tgo: a result could not be handed back")
+
+    def _done(self, key: str, dask_future: Any, value: Any) -> None:
+        """Called by the collector when the task ended, one way or another (``value``: its result or
+        exception)."""
         with self._lock:
             pending = self._pending.pop(key, None)
             if pending is not None:
                 self._placement.give_back(pending.worker)
         if pending is None:
             return
-        result = self._result_of(pending, dask_future)
+        result = self._result_of(pending, dask_future, value)
         if result.worker:
             with self._lock:  # a worker's counter only grows: its latest value is its total so far
                 self._calls[result.worker] = max(self._calls.get(result.worker, 0), result.sts_calls)
@@ -213,27 +245,22 @@ class DaskExecutor:
         pending.on_event(ModuleEvent(pending.task.module, "finished", stream="tgo", text=result.status))
         pending.future.set_result(result)
 
-    def _result_of(self, pending: _Pending, dask_future: Any) -> TaskResult:
+    def _result_of(self, pending: _Pending, dask_future: Any, value: Any) -> TaskResult:
         task = pending.task
-        status = dask_future.status
-        if status == "finished":
-            try:
-                result: TaskResult = dask_future.result()
-                return result
-            except Exception as err:  # the result could not be read back
-                return _failed(task, pending.started, f"could not read the result from Dask: {err}")
-        if status == "cancelled":
+        if isinstance(value, TaskResult):  # a rerun after a lost worker counts as an attempt
+            return replace(value, attempts=value.attempts + max(0, pending.starts - 1))
+        if dask_future.status == "cancelled" or type(value).__name__ in {"CancelledError", "FutureCancelledError"}:
             if self._interrupted:
                 return _interrupted(task, pending.started, "interrupted")
             reason = "lost the connection to the Dask scheduler"
             with self._lock:
                 self.lost = self.lost or reason
             return _interrupted(task, pending.started, reason)
-        problem = dask_future.exception()
+        problem = value
         if type(problem).__name__ == "KilledWorker":
             if writes_state(task):
                 return lost_during_apply(task, pending.started, None)
-            return _failed(task, pending.started, "worker lost twice while running it; not tried again")
+            return _failed(task, pending.started, f"worker lost {pending.starts or 'several'} times while running it")
         return _failed(task, pending.started, f"the Dask task failed: {type(problem).__name__}: {problem}")
 
     def assume_role_calls(self) -> dict[str, int]:
@@ -276,6 +303,9 @@ class DaskExecutor:
             if self._closed:
                 return
             self._closed = True
+        with self._wake:
+            self._wake.notify_all()
+        self._collector.join(timeout=10)
         if self.lost is None:
             try:
                 self._client.unsubscribe_topic(EVENT_TOPIC)
@@ -381,15 +411,18 @@ def connect(
 
     cluster: Any = None
     if spec.address is None:
-        cluster = LocalCluster(  # type: ignore[no-untyped-call]
-            n_workers=spec.workers,
-            threads_per_worker=spec.threads,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            silence_logs=logging.CRITICAL,
-            env=dict(environ),
-        )
+        import dask
+
+        with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
+            cluster = LocalCluster(  # type: ignore[no-untyped-call]
+                n_workers=spec.workers,
+                threads_per_worker=spec.threads,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                silence_logs=logging.CRITICAL,
+                env=dict(environ),
+            )
         address = cluster.scheduler_address
     else:
         address = spec.address

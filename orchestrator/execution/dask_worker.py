@@ -8,10 +8,11 @@ and the :class:`~orchestrator.execution.run_task.WorkerServices` every task of t
 
 :func:`run_module` is what the client submits (an importable function; its argument is a
 :class:`ModuleTask`, which holds no credential). It
-- counts its own attempts in the scheduler's metadata: Dask reruns a task whose worker died. A
-  read-only command is run a second time (``retried`` event); a third start, or a second start of a
-  command that writes state (apply, destroy, import, ...), is not run: it is a ``failed`` result
-  (for apply/destroy: "worker lost during apply: the state lock may be held");
+- for a command that writes state (apply, destroy, import, ...) counts its starts in the scheduler's
+  metadata: Dask reruns a task whose worker died, and a second start is not run but a ``failed``
+  result, "worker lost during apply: the state lock may be held". A read-only command is simply run
+  again (the client sees the second ``started`` and reports a retry); how often is the scheduler's
+  ``distributed.scheduler.allowed-failures`` (tgo's local cluster: 1, so once);
 - maps the client's repository root to the worker's (``WorkerSetup.worker_root``);
 - holds the account's cluster-wide ``Semaphore`` with ``--max-per-account``;
 - publishes ``started`` / ``retried`` / ``released`` / ``finished`` on :data:`EVENT_TOPIC`.
@@ -178,17 +179,11 @@ def run_module(task: ModuleTask, run_id: str) -> TaskResult:
         reason = f"Dask worker {address} was not set up for this run (it joined after the start, or its setup failed)"
         emit("finished", reason)
         return TaskResult(task.module, "failed", started, now, 0.0, reason=reason, worker=address)
-    starts, before = _attempt(key, run_id)
-    if starts > 1 and writes_state(task):
-        emit("finished", LOST_DURING_APPLY)
-        return replace(lost_during_apply(task, started, None, before), worker=address)
-    if starts > 2:
-        now = datetime.now(UTC)
-        reason = "worker lost twice while running it; not tried again"
-        emit("finished", reason)
-        return TaskResult(task.module, "failed", started, now, 0.0, reason=reason, attempts=starts, worker=address)
-    if starts == 2:
-        emit("retried", f"worker {before or '?'} lost; running it again on {address}")
+    if writes_state(task):  # never run twice: a second start means the first one's worker died
+        starts, before = _attempt(key, run_id)
+        if starts > 1:
+            emit("finished", LOST_DURING_APPLY)
+            return replace(lost_during_apply(task, started, None, before), worker=address)
     credentials = plugin.credentials
     local = plugin.localise(task)
     services = replace(plugin.services, credentials_env=lambda cfg: credentials.overlay(local.role, cfg))
@@ -199,7 +194,7 @@ def run_module(task: ModuleTask, run_id: str) -> TaskResult:
 
     with _account_slot(task, plugin.config.max_per_account):
         result = run_task(local, services, on_event)
-    return replace(result, module=task.module, attempts=result.attempts + starts - 1)
+    return result
 
 
 def interrupt_run(run_id: str, dask_worker: Any = None) -> bool:
