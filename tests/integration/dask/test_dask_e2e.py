@@ -2,13 +2,22 @@
 real terraform 1.0.3 and the sample provider, on a local cluster of two worker PROCESSES that get
 their credentials from their own cache (the tgo-deploy role of each account).
 
-One world and one cluster for the module: the apply on Dask makes the world the other tests read."""
+One world and one cluster for the module: the apply on Dask makes the world the other tests read.
+Also here, on the same cluster: events and logs of single tasks, account affinity, and the one-line
+errors at the start (unreachable scheduler, a worker's terraform of another version)."""
 
 from __future__ import annotations
 
+import contextlib
 import io
+import itertools
 import json
+import os
+import re
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -21,14 +30,17 @@ import pytest
 from orchestrator.app.drift import DriftOptions, DriftResult, drift
 from orchestrator.app.run import RunOptions, RunServices, run_all
 from orchestrator.demo import Sandbox
-from orchestrator.execution.dask_common import LOST_DURING_APPLY
-from orchestrator.execution.dask_executor import DaskExecutor, make_dask_executor
+from orchestrator.errors import ToolError
+from orchestrator.execution.dask_common import LOST_DURING_APPLY, WorkerSetup
+from orchestrator.execution.dask_executor import DaskExecutor, connect, make_dask_executor
+from orchestrator.execution.dask_spec import parse_dask_spec
+from orchestrator.execution.task import ModuleEvent
 from orchestrator.report.drift_model import DriftReport
 from orchestrator.report.run_model import RunReport
 from orchestrator.terraform.commands import TfCommand
-from tests.integration.dask.conftest import WRAPPER, kill_paused
+from tests.integration.dask.conftest import WRAPPER, kill_paused, outputs_only_task
 from tests.integration.drift.conftest import ACCOUNTS, World, reduce_tree
-from tests.support.moto_server import MotoServer
+from tests.support.moto_server import MotoServer, free_port
 from tests.support.terraform import terraform_path
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("dask-runs-e2e")]
@@ -36,6 +48,7 @@ SCHEMA = json.loads((Path(__file__).parents[3] / "schemas" / "drift-report.schem
 DEV_NET, DEV_APP = "dev/us-east-1/dev/network", "dev/us-east-1/dev/app"
 PROD_NET, PROD_APP = "prod/us-east-1/prod/network", "prod/us-east-1/prod/app"
 WORKERS = 2
+WORKER_FLAGS = ("--nthreads", "2", "--no-dashboard", "--host", "127.0.0.1", "--no-nanny")
 
 
 @dataclass
@@ -52,9 +65,14 @@ class DaskWorld:
         services = self.world.services(runtime)
         return replace(services, executor=self.executor) if dask else services
 
-    def run(self, command: str, *args: str, dask: bool = True) -> RunReport:
+    def run(self, command: str, *args: str, dask: bool = True, max_per_account: int | None = None) -> RunReport:
         runtime = self.world.runtime()
-        options = RunOptions(command=TfCommand(command, args), working_dir=self.world.live, parallelism=4)
+        options = RunOptions(
+            command=TfCommand(command, args),
+            working_dir=self.world.live,
+            parallelism=4,
+            max_per_account=max_per_account,
+        )
         return run_all(runtime, options, self.services(dask))
 
     def drift(self, out_dir: Path, *, dask: bool) -> DriftResult:
@@ -113,6 +131,19 @@ def test_run_all_apply_on_dask_follows_dependencies_and_a_second_plan_is_clean(d
     plan = dask_world.run("plan", "-detailed-exitcode")
     assert plan.exit_code == 0, dask_world.world.out.getvalue()[-3000:]
     assert all(m.changes is None or not m.changes.has_changes for m in plan.modules)
+
+
+def test_max_per_account_1_on_dask_never_runs_two_modules_of_an_account_at_once(dask_world: DaskWorld) -> None:
+    report = dask_world.run("plan", max_per_account=1)
+    assert report.exit_code == 0, dask_world.world.out.getvalue()[-3000:]
+    by_account: dict[str, list[tuple[object, object]]] = {}
+    for mod in report.modules:
+        assert mod.account_id is not None and mod.started_at is not None and mod.finished_at is not None
+        by_account.setdefault(mod.account_id, []).append((mod.started_at, mod.finished_at))
+    assert len(by_account) == len(ACCOUNTS)
+    for spans in by_account.values():  # the client's times enclose the worker's: no overlap here, none there
+        spans.sort()
+        assert all(end <= start for (_, end), (start, _) in itertools.pairwise(spans)), spans
 
 
 def _drifted(report: DriftReport) -> dict[str, list[tuple[str, str]]]:
@@ -185,3 +216,86 @@ def test_a_worker_killed_during_an_apply_fails_it_with_the_lock_warning_and_skip
             or (mod.reason or "").startswith(LOST_DURING_APPLY)
             or (path == PROD_APP and mod.status == "skipped" and mods[PROD_NET].status == "failed")
         ), (path, mod.status, mod.reason)
+
+
+def test_tasks_bring_back_events_and_logs_and_an_accounts_modules_share_a_worker(dask_world: DaskWorld) -> None:
+    dask_world.executor.refresh_workers(wait_for=WORKERS, timeout=120)
+    events: list[ModuleEvent] = []
+    root, tf = dask_world.pause_dir.parent / "plain", dask_world.world.box.tf_path
+    tasks = [outputs_only_task(root, f"acct-a/m{i}", tf, "plan", account="111111111111") for i in range(2)]
+    futures = [dask_world.executor.submit(t, events.append) for t in tasks]
+    results = [f.result(timeout=120) for f in futures]
+    assert [r.status for r in results] == ["succeeded"] * 2, [r.reason for r in results]
+    assert len({r.worker for r in results}) == 1  # one account, one worker with free threads: its session is reused
+    for task in tasks:
+        kinds = [e.kind for e in events if e.module == task.module and e.kind != "line"]
+        assert kinds[0] == "started" and kinds[-1] == "finished"
+        lines = [e.text for e in events if e.module == task.module and e.kind == "line"]
+        assert any("Changes to Outputs" in line for line in lines), lines  # the log, back from the worker
+
+
+def test_an_unreachable_scheduler_is_one_line(dask_world: DaskWorld) -> None:
+    with pytest.raises(ToolError) as err:
+        make_dask_executor(
+            f"dask://127.0.0.1:{free_port()}",
+            run_id="u",
+            environ=dask_world.world.box.env,
+            root=dask_world.world.live,
+            terraform=dask_world.world.box.tf_path,
+            connect_timeout=1,
+        )
+    assert re.match(r"cannot reach the Dask scheduler at tcp://127\.0\.0\.1:\d+: ", err.value.format())
+    assert "\n" not in err.value.format()
+
+
+def test_a_worker_with_another_terraform_version_stops_the_run_before_any_task(dask_world: DaskWorld) -> None:
+    address = dask_world.executor.scheduler_address
+    tf = dask_world.world.box.tf_path
+    setup = WorkerSetup(run_id="v", client_root=str(dask_world.world.live), terraform=tf, terraform_version="0.0.1")
+    with pytest.raises(ToolError) as err:
+        spec = parse_dask_spec(address.replace("tcp://", "dask://"))
+        connect(spec, run_id="v", environ=dask_world.world.box.env, setup=setup)
+    text = err.value.format()
+    assert "\n" not in text
+    assert re.search(r"Dask worker tcp://127\.0\.0\.1:\d+ has terraform 1\.0\.3 at .*, the client 0\.0\.1", text)
+
+
+def test_a_scheduler_lost_mid_run_makes_running_and_later_modules_interrupted(
+    dask_world: DaskWorld, tmp_path: Path
+) -> None:
+    env = {**os.environ, "PAUSE_DIR": str(dask_world.pause_dir)}
+    port = free_port()
+    dask = [sys.executable, "-m"]
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": env}
+    scheduler = subprocess.Popen(
+        [*dask, "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+        **quiet,  # type: ignore[call-overload]
+    )
+    worker = subprocess.Popen(
+        [*dask, "distributed.cli.dask_worker", f"tcp://127.0.0.1:{port}", *WORKER_FLAGS],
+        **quiet,  # type: ignore[call-overload]
+    )
+    executor, paused = None, 0
+    try:
+        tf = dask_world.world.box.tf_path
+        executor = make_dask_executor(
+            f"dask://127.0.0.1:{port}", run_id="lost", environ=env, root=tmp_path, terraform=tf, connect_timeout=60
+        )
+        dask_world.pause("plan", "lost/running")
+        running = executor.submit(outputs_only_task(tmp_path, "lost/running", tf, "plan"), lambda _e: None)
+        paused = kill_paused(dask_world.pause_dir, "plan", kill_worker=False)
+        scheduler.kill()
+        result = running.result(timeout=120)
+        assert (result.status, result.reason) == ("interrupted", "lost the connection to the Dask scheduler")
+        assert executor.lost == "lost the connection to the Dask scheduler"
+        later = executor.submit(outputs_only_task(tmp_path, "lost/later", tf, "plan"), lambda _e: None)
+        assert later.result(timeout=5).status == "interrupted"
+    finally:
+        for proc in (scheduler, worker):
+            proc.kill()
+            proc.wait()
+        if paused:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(paused, signal.SIGKILL)
+        if executor is not None:
+            executor.close()
