@@ -180,7 +180,7 @@ class DaskExecutor:
             self._run_id,
             key=key,
             workers=[worker] if worker else None,
-            allow_other_workers=True,
+            allow_other_workers=bool(worker),  # Dask refuses the flag without workers
             pure=False,
         )
         pending.dask_future = dask_future

@@ -118,3 +118,9 @@ def test_no_module_level_mutable_state() -> None:
                 if mutable and not target.id.isupper() and target.id != "__all__":
                     offenders.append(f"{name}.{target.id}")
     assert not offenders, f"module-level mutable state: {offenders}"
+
+
+def test_only_the_dask_executor_imports_dask() -> None:
+    """Dask is an optional extra: only the Dask executor's own modules may import it (lazily)."""
+    allowed = {"orchestrator.execution.dask_executor", "orchestrator.execution.dask_worker"}
+    assert _importers("distributed") | _importers("dask") <= allowed

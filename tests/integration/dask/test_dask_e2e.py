@@ -299,3 +299,28 @@ def test_a_scheduler_lost_mid_run_makes_running_and_later_modules_interrupted(
                 os.killpg(paused, signal.SIGKILL)
         if executor is not None:
             executor.close()
+
+
+def test_worker_root_maps_paths_and_the_account_semaphore_holds_across_the_cluster(
+    dask_world: DaskWorld, tmp_path: Path
+) -> None:
+    """The client's tree is at one path, the workers' copy at another; with --max-per-account 1 two
+    modules of one account submitted together (no tgo scheduler in between) never overlap."""
+    client_root, worker_root = tmp_path / "client", tmp_path / "worker"
+    tf = dask_world.world.box.tf_path
+    tasks = [outputs_only_task(client_root, f"m{i}", tf, "plan", account="555555555555") for i in range(2)]
+    shutil.copytree(client_root, worker_root)
+    shutil.rmtree(client_root)  # only the workers' copy exists: a path not mapped would fail the plan
+    spec = parse_dask_spec(dask_world.executor.scheduler_address.replace("tcp://", "dask://"))
+    setup = WorkerSetup(
+        run_id="wr", client_root=str(client_root), worker_root=str(worker_root), mode="env", max_per_account=1
+    )
+    executor = connect(spec, run_id="wr", environ=dask_world.world.box.env, setup=setup)
+    try:
+        results = [f.result(timeout=120) for f in [executor.submit(t, lambda _e: None) for t in tasks]]
+    finally:
+        executor.close()
+    assert [r.status for r in results] == ["succeeded"] * 2, [r.reason for r in results]
+    assert all((r.working_dir or "").startswith(str(worker_root)) for r in results)
+    first, second = sorted(results, key=lambda r: r.started_at)
+    assert first.finished_at <= second.started_at
