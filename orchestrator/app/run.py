@@ -327,7 +327,9 @@ def _report(
         run_dir=str(run_dir),
         started_at=started,
         finished_at=runtime.clock.now(),
-        exit_code=aggregate_exit_code(
+        exit_code=EXIT_FAILED
+        if getattr(services.executor, "lost", None) and not interrupted  # a Dask scheduler lost mid-run
+        else aggregate_exit_code(
             modules,
             detailed_exitcode=options.command.detailed_exitcode,
             interrupted=interrupted,

@@ -4,6 +4,7 @@ print the Markdown digest and where the reports are, and return the job's exit c
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from orchestrator.app.run import RunServices, default_parallelism
 from orchestrator.aws.roles import RoleOverrides
 from orchestrator.aws.supply import parse_mode
 from orchestrator.cli.auth_cmds import role_options
+from orchestrator.cli.executor_opt import EXECUTOR_HELP, WORKER_ROOT_HELP, build_executor, finish_executor
 from orchestrator.cli.run_cmds import make_loader, shutdown_timeout
 from orchestrator.console import github
 from orchestrator.console.progress import on_github
@@ -78,6 +80,8 @@ def register(group: click.Group) -> None:
         help="state (default; also TGO_DEPENDENCY_OUTPUTS): read dependencies' outputs from their S3 state, "
         "terraform output as the fallback; terraform: always terraform output.",
     )
+    @click.option("--executor", default=None, help=EXECUTOR_HELP)
+    @click.option("--worker-root", default=None, help=WORKER_ROOT_HELP)
     @role_options
     def drift_cmd(**flags: Any) -> int:
         """Plan every selected module and report drift (drift.json, drift.md, drift.junit.xml). Never applies."""
@@ -132,10 +136,24 @@ def _drift(flags: dict[str, Any]) -> int:
         credential_mode=aws.credential_mode,
         state_outputs=aws.state_outputs(),
     )
+    executor = None
     try:
-        result = drift(runtime, options, services)
+        executor = build_executor(
+            runtime,
+            flags.get("executor"),
+            worker_root=flags.get("worker_root"),
+            working_dir=options.working_dir,
+            tf_path=options.tf_path,
+            mode=aws.supply.mode,
+            max_per_account=None,
+            cancel=services.cancel,
+        )
+        result = drift(runtime, options, replace(services, executor=executor))
     finally:  # the broker's directory goes on error and Ctrl-C too
-        aws.close()
+        try:
+            finish_executor(runtime, executor)
+        finally:
+            aws.close()
     if not flags.get("quiet"):
         runtime.console.print("")
         runtime.console.print(result.files["md"].read_text())

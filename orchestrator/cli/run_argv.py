@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from orchestrator.cli.executor_opt import EXECUTOR_HELP, WORKER_ROOT_HELP
 from orchestrator.cli.load_flags import FEATURE_HELP, NO_RUN_CMD_HELP
 from orchestrator.cli.misspelt import did_you_mean
 from orchestrator.errors import UsageError
@@ -50,6 +51,8 @@ FLAGS: dict[str, tuple[bool, bool, tuple[str, ...]]] = {
     "--source": (True, False, ("--terragrunt-source",)),
     "--queue-include-units-reading": (True, True, ("--units-that-include", "--terragrunt-modules-that-include")),
     "--dependency-outputs": (True, False, ()),
+    "--executor": (True, False, ()),
+    "--worker-root": (True, False, ()),
 }
 ALIASES = {alias: name for name, (_, _, aliases) in FLAGS.items() for alias in (name, *aliases)}
 HELP: dict[str, str] = {
@@ -90,6 +93,8 @@ HELP: dict[str, str] = {
     "--queue-include-units-reading": "run only modules whose config reads this file (repeatable)",
     "--dependency-outputs": "state (default: read S3 state objects, terraform output as fallback) or terraform "
     "(also TGO_DEPENDENCY_OUTPUTS)",
+    "--executor": EXECUTOR_HELP,
+    "--worker-root": WORKER_ROOT_HELP,
 }
 
 

@@ -33,6 +33,7 @@ import itertools
 import logging
 import threading
 import time
+import warnings
 from collections.abc import Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
@@ -413,7 +414,10 @@ def connect(
     if spec.address is None:
         import dask
 
-        with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
+        # The scheduler's small HTTP server (health routes; no dashboard) binds 127.0.0.1 and moves to
+        # another port when 8787 is taken, with a warning nobody needs to read.
+        with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}), warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
             cluster = LocalCluster(  # type: ignore[no-untyped-call]
                 n_workers=spec.workers,
                 threads_per_worker=spec.threads,

@@ -40,6 +40,7 @@ from orchestrator.report.run_model import RunReport
 from orchestrator.terraform.commands import TfCommand
 from tests.integration.dask.conftest import WRAPPER, kill_paused, outputs_only_task
 from tests.integration.drift.conftest import ACCOUNTS, World, reduce_tree
+from tests.support.cli import run_tgo
 from tests.support.moto_server import MotoServer, free_port
 from tests.support.terraform import terraform_path
 
@@ -324,3 +325,34 @@ def test_worker_root_maps_paths_and_the_account_semaphore_holds_across_the_clust
     assert all((r.working_dir or "").startswith(str(worker_root)) for r in results)
     first, second = sorted(results, key=lambda r: r.started_at)
     assert first.finished_at <= second.started_at
+
+
+def test_the_cli_runs_drift_on_a_local_dask_cluster(dask_world: DaskWorld, tmp_path: Path) -> None:
+    """The README's command, through the real CLI (its own cluster of two worker processes)."""
+    done = run_tgo(
+        dask_world.world.box.env,
+        dask_world.world.live,
+        "drift",
+        "--executor",
+        "dask-local:2",
+        "--output-dir",
+        str(tmp_path),
+        "--quiet",
+    )
+    assert done.returncode in {0, 2}, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+    assert re.search(
+        r"\[tgo\] ran on local Dask cluster \(2 worker process\(es\) x 4 thread\(s\)\); AssumeRole calls per worker: ",
+        done.stderr,
+    )
+    report = json.loads((tmp_path / "drift.json").read_text())
+    jsonschema.validate(report, SCHEMA)
+    assert len(report["modules"]) == 5
+
+
+def test_cli_executor_values_are_checked_before_anything_runs(dask_world: DaskWorld) -> None:
+    env, live = dask_world.world.box.env, dask_world.world.live
+    bad = run_tgo(env, live, "run-all", "plan", "--executor", "dask:/nowhere")
+    assert bad.returncode == 64 and "--executor: 'dask:/nowhere' is not an executor" in bad.stderr
+    root = run_tgo(env, live, "drift", "--worker-root", "/srv/live")
+    assert root.returncode == 64 and "--worker-root needs a Dask executor" in root.stderr

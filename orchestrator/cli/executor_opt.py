@@ -1,0 +1,81 @@
+"""``--executor`` and ``--worker-root`` for run-all, run and drift: which executor runs the modules.
+
+``local`` (the default; also ``TGO_EXECUTOR``) keeps today's thread pool (None here: the run engine
+builds it). ``dask://HOST:PORT`` / ``dask-local[:N]`` build the Dask executor
+(:func:`orchestrator.execution.dask_executor.make_dask_executor`), which the caller closes.
+Raises UsageError for a bad value, a missing Dask install or ``--worker-root`` without Dask; ToolError
+(exit 3) when the scheduler cannot be reached or a worker's terraform differs.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from pathlib import Path
+
+from orchestrator.errors import UsageError
+from orchestrator.execution.base import Executor
+from orchestrator.execution.dask_spec import is_dask
+from orchestrator.runtime import Runtime
+from orchestrator.terraform.binary import resolve_terraform
+
+EXECUTOR_ENV = "TGO_EXECUTOR"
+EXECUTOR_HELP = (
+    "local (default; also TGO_EXECUTOR), dask://HOST:PORT (a Dask scheduler's workers) or dask-local[:N] "
+    "(N local Dask worker processes); Dask needs pip install 'tgo[dask]'"
+)
+WORKER_ROOT_HELP = "with a Dask executor: the repository's path on the workers, when not the client's"
+
+
+def finish_executor(runtime: Runtime, executor: Executor | None) -> None:
+    """Close a Dask executor and say where the run ran and its STS calls per worker (one line)."""
+    if executor is None:
+        return
+    summary = getattr(executor, "summary", None)
+    try:
+        if summary is not None:
+            runtime.console.error(f"[tgo] {summary()}")
+    finally:
+        executor.close()
+
+
+def build_executor(
+    runtime: Runtime,
+    flag: str | None,
+    *,
+    worker_root: str | None,
+    working_dir: Path,
+    tf_path: str | None,
+    mode: str,
+    max_per_account: int | None,
+    cancel: threading.Event,
+) -> Executor | None:
+    """The Dask executor the flags ask for, or None for the local one. See the module doc."""
+    value = flag or runtime.environ.get(EXECUTOR_ENV) or "local"
+    source = "--executor" if flag else EXECUTOR_ENV
+    if value == "local":
+        if worker_root:
+            raise UsageError(
+                "--worker-root needs a Dask executor", attr="--worker-root", hint="add --executor dask://HOST:PORT"
+            )
+        return None
+    if not is_dask(value):
+        raise UsageError(
+            f"{value!r} is not an executor", attr=source, hint="use local, dask://HOST:PORT or dask-local[:N]"
+        )
+    from orchestrator.execution.dask_executor import make_dask_executor
+    from orchestrator.execution.dask_spec import parse_dask_spec, require_dask
+
+    parse_dask_spec(value, flag=source)
+    require_dask(source)
+    return make_dask_executor(
+        value,
+        run_id=uuid.uuid4().hex[:12],
+        environ=runtime.environ,
+        root=working_dir,
+        terraform=resolve_terraform(tf_path, None, runtime.environ, runtime.cwd) if tf_path else None,
+        mode="env" if mode == "env" else "broker",
+        worker_root=worker_root,
+        max_per_account=max_per_account,
+        cancel=cancel,
+    )
