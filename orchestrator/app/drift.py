@@ -23,6 +23,7 @@ from pathlib import Path
 
 from orchestrator import __version__
 from orchestrator.accounts import AccountConvention, known_accounts, names_by_id, resolve_selectors
+from orchestrator.app.resume import KEPT_REASON, Resume, check_command
 from orchestrator.app.run import RunOptions, RunServices, default_parallelism, run_modules
 from orchestrator.drift.build import BuildOptions, ModuleOutcome, build_report
 from orchestrator.drift.history import load_previous
@@ -39,7 +40,7 @@ from orchestrator.terraform.commands import TfCommand
 
 # Modules a run leaves out on purpose (filters, dependencies read for outputs) are not part of the
 # drift job; modules excluded by their own config (skip, exclude blocks) are reported as skipped.
-_NOT_SELECTED = ("--include-dir", "--exclude-dir", "--account")
+_NOT_SELECTED = ("--include-dir", "--exclude-dir", "--account", KEPT_REASON)
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,9 @@ class DriftOptions:
     convention: AccountConvention = field(default_factory=AccountConvention)
     shutdown_timeout: float = 60.0
     dependency_outputs: OutputsMode = "state"
+    resume: Resume | None = None
+    """``--resume drift.json`` (with ``--only``): plan only those modules again, keep the others' entries."""
+    max_per_account: int | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,8 @@ def drift(runtime: Runtime, options: DriftOptions, services: RunServices) -> Dri
     suppressions = load_suppressions(sup_path, now.date(), required=options.suppressions is not None)
     accounts = known_accounts(options.working_dir, options.convention)
     account_ids = resolve_selectors(options.accounts, accounts)
+    if options.resume is not None:
+        check_command(options.resume, f"drift --mode {options.mode}")
     ran = run_modules(
         runtime,
         RunOptions(
@@ -106,11 +112,13 @@ def drift(runtime: Runtime, options: DriftOptions, services: RunServices) -> Dri
             shutdown_timeout=options.shutdown_timeout,
             dependency_outputs=options.dependency_outputs,
             drift_mode=options.mode,
+            resume=options.resume,
+            max_per_account=options.max_per_account,
         ),
         services,
     )
     run = ran.report
-    outcomes = _outcomes(run, ran.results, names_by_id(accounts))
+    outcomes = _outcomes(run, ran.results, names_by_id(accounts), options.resume)
     out_dir = options.output_dir or Path(run.run_dir or options.working_dir)
     report = build_report(
         outcomes,
@@ -140,8 +148,14 @@ def write_reports(report: DriftReport, out_dir: Path) -> dict[str, Path]:
     return files
 
 
-def _outcomes(run: RunReport, results: Mapping[str, TaskResult], names: Mapping[str, str]) -> list[ModuleOutcome]:
-    return [_outcome(m, results.get(m.path), names) for m in run.modules if not _left_out(m)]
+def _outcomes(
+    run: RunReport, results: Mapping[str, TaskResult], names: Mapping[str, str], resume: Resume | None
+) -> list[ModuleOutcome]:
+    """Each module's outcome: from this run, else (``--resume``) the earlier report's entry."""
+    fresh = {m.path: _outcome(m, results.get(m.path), names) for m in run.modules if not _left_out(m)}
+    kept = resume.kept_drift if resume is not None else {}
+    earlier = {p: ModuleOutcome(path=p, kind="planned", kept=d) for p, d in kept.items() if p not in fresh}
+    return list({**earlier, **fresh}.values())
 
 
 def _left_out(mod: ModuleResult) -> bool:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from orchestrator.app.resume import KEPT_REASON, Resume, check_command, narrow
 from orchestrator.app.run_exec import Plan, execute
 from orchestrator.app.run_report import Ended, ModuleDone, locks_left, module_result, save_report, static_result
 from orchestrator.app.run_select import Loader, Placement, Selection, config_placement, select
@@ -84,6 +85,8 @@ class RunOptions:
     dependency_outputs: OutputsMode = "state"
     """``--dependency-outputs``: read dependencies' outputs from their S3 state first, or only with terraform."""
     max_per_account: int | None = None
+    resume: Resume | None = None
+    """``--resume``: run only the modules an earlier report left unfinished; keep its other entries."""
     """``--max-per-account``: at most this many modules of one AWS account at once (None: no cap)."""
     drift_mode: Mode | None = None
     """Set by drift: each plan's result carries its classified drift."""
@@ -159,6 +162,10 @@ def run_modules(runtime: Runtime, options: RunOptions, services: RunServices) ->
         placement=services.placement,
         reading=options.reading,
     )
+    if options.resume is not None:
+        if options.resume.kind == "run":
+            check_command(options.resume, command.name, command.args)
+        selection = narrow(selection, options.resume)
     binaries = {
         p: resolve_terraform(options.tf_path, selection.configs[p], runtime.environ, runtime.cwd)
         for p in [*selection.run, *sorted(selection.read_only)]
@@ -313,10 +320,13 @@ def _report(
         _with_mode(module_result(selection, path, outcome), selection.configs[path], services.credential_mode)
         for path, outcome in sorted(outcomes.items())
     ]
+    kept = options.resume.kept_run if options.resume is not None else {}
     for path in sorted(selection.read_only):
-        modules.append(static_result(selection, path, "excluded", "dependency: outputs read, not run", role="read"))
+        read = static_result(selection, path, "excluded", "dependency: outputs read, not run", role="read")
+        modules.append(kept.get(selection.display(path), read))
     for path, reason in sorted(selection.excluded.items()):
-        modules.append(static_result(selection, path, "excluded", reason))
+        earlier = kept.get(selection.display(path)) if reason == KEPT_REASON else None
+        modules.append(earlier or static_result(selection, path, "excluded", reason))
     modules = _with_sources(modules, selection, sources)
     interrupted = services.cancel.is_set()
     signame = signal.Signals(ended.signum).name if ended.signum is not None else None

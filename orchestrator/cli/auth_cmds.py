@@ -14,37 +14,9 @@ import click
 from orchestrator.app.auth import AwsAuth, auth_check
 from orchestrator.aws.preflight import format_table
 from orchestrator.aws.roles import RoleOverrides
+from orchestrator.cli.process_flags import ProcessFlags, click_role_flags
 from orchestrator.cli.run_cmds import make_loader
 from orchestrator.runtime import Runtime
-
-
-def role_options(fn: click.decorators.FC) -> click.decorators.FC:
-    """The IAM flags shared by every command that assumes roles (Terragrunt spellings are aliases)."""
-    decorators = [
-        click.option("--iam-role", "--terragrunt-iam-role", "iam_role", help="Role ARN for every module."),
-        click.option(
-            "--iam-assume-role-duration",
-            "--terragrunt-iam-assume-role-duration",
-            "iam_duration",
-            type=int,
-            help="Session duration in seconds.",
-        ),
-        click.option(
-            "--iam-assume-role-session-name",
-            "--terragrunt-iam-assume-role-session-name",
-            "iam_session_name",
-            help="Session name (default: tgo-<time>-<run id>).",
-        ),
-        click.option(
-            "--iam-assume-role-web-identity-token",
-            "--terragrunt-iam-web-identity-token",
-            "iam_web_identity_token",
-            help="A web identity token, or a file holding one.",
-        ),
-    ]
-    for decorator in reversed(decorators):
-        fn = decorator(fn)
-    return fn
 
 
 def register(group: click.Group) -> None:
@@ -69,11 +41,11 @@ def register(group: click.Group) -> None:
 
     @auth.command("check")
     @click.option("--working-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
-    @role_options
+    @click_role_flags
     def check(
         working_dir: Path | None,
         iam_role: str | None,
-        iam_duration: int | None,
+        iam_duration: str | None,
         iam_session_name: str | None,
         iam_web_identity_token: str | None,
     ) -> int:
@@ -82,7 +54,7 @@ def register(group: click.Group) -> None:
         overrides = RoleOverrides.from_sources(
             runtime.environ,
             role=iam_role,
-            duration=iam_duration,
+            duration=ProcessFlags({"iam_duration": iam_duration}, runtime.environ).number("iam_duration"),
             session_name=iam_session_name,
             web_identity_token=iam_web_identity_token,
         )

@@ -13,11 +13,12 @@ import click
 from orchestrator.accounts import AccountConvention
 from orchestrator.app.auth import AwsAuth
 from orchestrator.app.drift import DriftOptions, DriftResult, drift
+from orchestrator.app.resume import Resume, from_drift_report, parse_only
 from orchestrator.app.run import RunServices, default_parallelism
 from orchestrator.aws.roles import RoleOverrides
 from orchestrator.aws.supply import parse_mode
-from orchestrator.cli.auth_cmds import role_options
 from orchestrator.cli.executor_opt import EXECUTOR_HELP, WORKER_ROOT_HELP, build_executor, finish_executor
+from orchestrator.cli.process_flags import IAM_DESTS, ProcessFlags, click_process_flags_only
 from orchestrator.cli.run_cmds import make_loader, shutdown_timeout
 from orchestrator.console import github
 from orchestrator.console.progress import on_github
@@ -82,7 +83,18 @@ def register(group: click.Group) -> None:
     )
     @click.option("--executor", default=None, help=EXECUTOR_HELP)
     @click.option("--worker-root", default=None, help=WORKER_ROOT_HELP)
-    @role_options
+    @click.option(
+        "--resume",
+        type=_PATH,
+        default=None,
+        help="An earlier drift.json: plan again only its modules with a status in --only, keep the others.",
+    )
+    @click.option(
+        "--only",
+        default=None,
+        help="With --resume: the statuses to plan again, comma-separated (default error,skipped; e.g. drifted,error).",
+    )
+    @click_process_flags_only(("max_per_account", *IAM_DESTS))
     def drift_cmd(**flags: Any) -> int:
         """Plan every selected module and report drift (drift.json, drift.md, drift.junit.xml). Never applies."""
         return _drift(flags)
@@ -114,7 +126,17 @@ def options_from(flags: dict[str, Any], runtime: Runtime) -> DriftOptions:
         convention=AccountConvention.from_env(runtime.environ),
         shutdown_timeout=shutdown_timeout(flags.get("shutdown_timeout")),
         dependency_outputs=outputs_mode(flags.get("dependency_outputs"), runtime.environ),
+        resume=_resume(flags, resolve(flags.get("resume"))),
+        max_per_account=ProcessFlags.from_click(flags, runtime.environ).max_per_account(),
     )
+
+
+def _resume(flags: dict[str, Any], path: Path | None) -> Resume | None:
+    if path is None:
+        if flags.get("only") is not None:
+            raise UsageError("goes with --resume (which statuses of that report to plan again)", attr="--only")
+        return None
+    return from_drift_report(path, parse_only(flags.get("only")))
 
 
 def _drift(flags: dict[str, Any]) -> int:
@@ -123,7 +145,7 @@ def _drift(flags: dict[str, Any]) -> int:
     overrides = RoleOverrides.from_sources(
         runtime.environ,
         role=flags.get("iam_role"),
-        duration=flags.get("iam_duration"),
+        duration=ProcessFlags.from_click(flags, runtime.environ).number("iam_duration"),
         session_name=flags.get("iam_session_name"),
         web_identity_token=flags.get("iam_web_identity_token"),
     )
@@ -145,7 +167,7 @@ def _drift(flags: dict[str, Any]) -> int:
             working_dir=options.working_dir,
             tf_path=options.tf_path,
             mode=aws.supply.mode,
-            max_per_account=None,
+            max_per_account=options.max_per_account,
             cancel=services.cancel,
         )
         result = drift(runtime, options, replace(services, executor=executor))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from orchestrator.cli.executor_opt import EXECUTOR_HELP, WORKER_ROOT_HELP
 from orchestrator.cli.load_flags import FEATURE_HELP, NO_RUN_CMD_HELP
 from orchestrator.cli.misspelt import did_you_mean
+from orchestrator.cli.process_flags import PROCESS_FLAGS
 from orchestrator.errors import UsageError
 
 # canonical name -> (takes a value, repeatable, aliases)
@@ -35,12 +36,6 @@ FLAGS: dict[str, tuple[bool, bool, tuple[str, ...]]] = {
     "--yes": (False, False, ("-y",)),
     "--non-interactive": (False, False, ("--terragrunt-non-interactive",)),
     "--include-external-dependencies": (False, False, ("--terragrunt-include-external-dependencies",)),
-    "--iam-role": (True, False, ("--terragrunt-iam-role",)),
-    "--iam-assume-role-duration": (True, False, ("--terragrunt-iam-assume-role-duration",)),
-    "--iam-assume-role-session-name": (True, False, ("--terragrunt-iam-assume-role-session-name",)),
-    "--iam-assume-role-web-identity-token": (True, False, ("--terragrunt-iam-web-identity-token",)),
-    "--credentials": (True, False, ()),
-    "--auth-provider-cmd": (True, False, ("--terragrunt-auth-provider-cmd",)),
     "--no-preflight": (False, False, ()),
     "--no-cache": (False, False, ()),
     "--all": (False, False, ("--terragrunt-all",)),
@@ -54,6 +49,8 @@ FLAGS: dict[str, tuple[bool, bool, tuple[str, ...]]] = {
     "--executor": (True, False, ()),
     "--worker-root": (True, False, ()),
 }
+FLAGS["--resume"] = (True, False, ())
+FLAGS.update({f.name: (f.takes_value, False, f.aliases) for f in PROCESS_FLAGS})  # declared in process_flags
 ALIASES = {alias: name for name, (_, _, aliases) in FLAGS.items() for alias in (name, *aliases)}
 HELP: dict[str, str] = {
     "--working-dir": "root of the tree (default: the current directory)",
@@ -75,13 +72,6 @@ HELP: dict[str, str] = {
     "--yes": "do not ask before apply/destroy",
     "--non-interactive": "same as --yes",
     "--include-external-dependencies": "also run dependencies outside the selection (default: only read them)",
-    "--iam-role": "role ARN for every module (also TG_IAM_ROLE)",
-    "--iam-assume-role-duration": "session duration in seconds (900..43200)",
-    "--iam-assume-role-session-name": "session name (default: tgo-<time>-<run id>)",
-    "--iam-assume-role-web-identity-token": "a web identity token, or a file holding one",
-    "--auth-provider-cmd": "a command printing credentials JSON, run once per role session (also TG_AUTH_PROVIDER_CMD)",
-    "--credentials": "broker (default: terraform asks tgo through credential_process, refreshed) or env "
-    "(AWS_* variables; also TGO_CREDENTIALS)",
     "--no-preflight": "do not assume every role before apply/destroy",
     "--no-cache": "do not use the parse cache (.tgo/cache or TGO_CACHE_DIR)",
     "--all": "`tgo run --all CMD` is `tgo run-all CMD` (also TG_ALL=true)",
@@ -96,6 +86,8 @@ HELP: dict[str, str] = {
     "--executor": EXECUTOR_HELP,
     "--worker-root": WORKER_ROOT_HELP,
 }
+HELP["--resume"] = "rerun only the failed, skipped and interrupted modules of this earlier report (--report-file)"
+HELP.update({f.name: f.help for f in PROCESS_FLAGS})
 
 
 def flags_help() -> str:

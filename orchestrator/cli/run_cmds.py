@@ -22,6 +22,7 @@ from orchestrator.accounts import (
     resolve_selectors,
 )
 from orchestrator.app.auth import AwsAuth
+from orchestrator.app.resume import Resume, from_run_report
 from orchestrator.app.run import RunOptions, RunServices, default_parallelism, graph_text, run_all, runs_root
 from orchestrator.app.run_select import Loader
 from orchestrator.aws.auth_provider import command_from
@@ -29,6 +30,7 @@ from orchestrator.aws.roles import RoleOverrides
 from orchestrator.aws.supply import parse_mode
 from orchestrator.cli.executor_opt import build_executor, finish_executor
 from orchestrator.cli.load_flags import click_load_flags, load_options
+from orchestrator.cli.process_flags import ProcessFlags
 from orchestrator.cli.run_argv import RunArgv, flags_help, split_run_argv
 from orchestrator.config.services import LoadOptions
 from orchestrator.console import github
@@ -138,7 +140,19 @@ def options_from(parsed: RunArgv, runtime: Runtime, *, single: bool, known: Sequ
         source=source_flag(parsed.one("--source"), runtime),
         reading=tuple((workdir / f).resolve() for f in parsed.many("--queue-include-units-reading")),
         dependency_outputs=outputs_mode(parsed.one("--dependency-outputs"), runtime.environ),
+        max_per_account=ProcessFlags.from_argv(parsed.one, runtime.environ).max_per_account(),
+        resume=_resume(parsed, runtime, single=single),
     )
+
+
+def _resume(parsed: RunArgv, runtime: Runtime, *, single: bool) -> Resume | None:
+    """``--resume REPORT``: the earlier run report (run-all only). Raises UsageError."""
+    value = parsed.one("--resume")
+    if value is None:
+        return None
+    if single:
+        raise UsageError("is for run-all (a report of many modules), not tgo run", attr="--resume")
+    return from_run_report((runtime.cwd / value).resolve())
 
 
 def make_confirm(
@@ -181,11 +195,11 @@ def _lazy_accounts(root: Path, convention: AccountConvention) -> Callable[[str],
 
 def aws_auth(parsed: RunArgv, runtime: Runtime) -> AwsAuth:
     """Per-module IAM roles: --iam-* flags beat TG_IAM_* / TERRAGRUNT_IAM_* beat each module's config."""
-    duration = parsed.one("--iam-assume-role-duration")
+    flags = ProcessFlags.from_argv(parsed.one, runtime.environ)
     overrides = RoleOverrides.from_sources(
         runtime.environ,
         role=parsed.one("--iam-role"),
-        duration=_int(duration, "--iam-assume-role-duration", 0) if duration is not None else None,
+        duration=flags.number("iam_duration"),
         session_name=parsed.one("--iam-assume-role-session-name"),
         web_identity_token=parsed.one("--iam-assume-role-web-identity-token"),
     )

@@ -35,6 +35,8 @@ class ModuleOutcome:
     reason: str | None = None
     plan_file: str | None = None
     classified: Classified | None = None
+    kept: ModuleDrift | None = None
+    """``--resume``: the earlier report's entry, kept as it was."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,8 @@ def module_drift(outcome: ModuleOutcome, mode: Mode) -> ModuleDrift:
         "exit_code": outcome.exit_code,
         "plan_file": outcome.plan_file,
     }
+    if outcome.kept is not None:
+        return outcome.kept
     found = outcome.classified
     if found is None and outcome.kind == "planned" and outcome.plan is not None:
         found = classify_plan(outcome.plan, mode, outcome.path)

@@ -1,0 +1,61 @@
+"""``--max-per-account``: a cap in tgo's own scheduler. Real terraform, roles in three accounts on the
+moto server; the recorded start and end times of the report prove that no two modules of one account
+ever ran at once, while modules of different accounts did."""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import pytest
+
+from orchestrator.app.auth import AwsAuth
+from orchestrator.app.run import RunOptions, RunServices, run_all
+from orchestrator.aws.roles import RoleOverrides
+from orchestrator.report.run_model import ModuleResult
+from orchestrator.terraform.commands import TfCommand
+from tests.integration.aws.conftest import ACCOUNTS, ROLES
+from tests.integration.aws.test_iam_run_e2e import Env, env  # noqa: F401  (the fixture)
+from tests.support.moto_server import MotoServer
+
+pytestmark = pytest.mark.e2e
+
+
+def overlap(a: ModuleResult, b: ModuleResult) -> bool:
+    assert a.started_at and a.finished_at and b.started_at and b.finished_at
+    return a.started_at < b.finished_at and b.started_at < a.finished_at
+
+
+def test_max_per_account_one_never_runs_two_modules_of_an_account_at_once(
+    env: Env,  # noqa: F811
+    moto: MotoServer,
+) -> None:
+    for i in range(9):
+        deps = ("m00",) if i == 6 else ()  # a dependency and the cap together
+        env.tree.add(f"m{i:02d}", ROLES[i % 3], deps)
+    auth = AwsAuth.build(env.runtime, RoleOverrides())
+    options = RunOptions(
+        command=TfCommand("plan"),
+        working_dir=env.tree.root,
+        parallelism=6,
+        log_dir=env.tmp / "run-cap",
+        max_per_account=1,
+    )
+    services = RunServices(
+        loader=env.tree,
+        credentials_env=auth.credentials_env,
+        sts_stats=auth.sts_stats,
+        placement=auth.placement(ask_base=True),
+    )
+    try:
+        report = run_all(env.runtime, options, services)
+    finally:
+        auth.close()
+
+    ran = [m for m in report.modules if m.status != "excluded"]
+    assert {m.status for m in ran} == {"succeeded"}, [(m.path, m.reason) for m in ran]
+    assert {m.account_id for m in ran} == set(ACCOUNTS)
+    for a, b in combinations(ran, 2):
+        if a.account_id == b.account_id:
+            assert not overlap(a, b), f"{a.path} and {b.path} of {a.account_id} ran at once"
+    # the cap is per account: modules of different accounts did run side by side
+    assert any(overlap(a, b) for a, b in combinations(ran, 2) if a.account_id != b.account_id)
