@@ -34,7 +34,7 @@ def test_max_per_account_one_never_runs_two_modules_of_an_account_at_once(
         env.tree.add(f"m{i:02d}", ROLES[i % 3], deps)
     auth = AwsAuth.build(env.runtime, RoleOverrides())
     options = RunOptions(
-        command=TfCommand("plan"),
+        command=TfCommand("apply", ("-auto-approve",)),
         working_dir=env.tree.root,
         parallelism=6,
         log_dir=env.tmp / "run-cap",
