@@ -41,6 +41,7 @@ from orchestrator.terraform.executor import (
     no_credentials,
 )
 from orchestrator.terraform.lines import ModuleLines
+from orchestrator.terraform.plugin_cache import cache_env
 
 TAIL_LINES = 20
 RECENT_LINES = 400
@@ -147,7 +148,7 @@ def run_task(task: ModuleTask, services: WorkerServices, on_event: EventSink = l
     on_event(ModuleEvent(task.module, "started", worker=services.worker))
     executor = ModuleExecutor(
         terraform_for=lambda _cfg: services.terraform_for(task.terraform),
-        base_env=services.base_env,
+        base_env={**services.base_env, **cache_env(services.base_env)},  # one provider plugin cache per machine
         group=services.group,
         credentials_env=services.credentials_env,
         sleep=clock.sleep,

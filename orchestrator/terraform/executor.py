@@ -16,6 +16,7 @@ Contract:
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from collections.abc import Callable, Mapping
@@ -40,6 +41,7 @@ from orchestrator.terraform.error_block import error_text
 from orchestrator.terraform.lines import ModuleLines
 from orchestrator.terraform.module_lock import module_lock
 from orchestrator.terraform.parsing import PlanSummary, parse_outputs, plan_json, plan_summary
+from orchestrator.terraform.plugin_cache import init_lock
 from orchestrator.terraform.retry import ignored_because, retry_delay, retry_rules
 from orchestrator.terraform.state_lock import lock_id_in, may_hold_lock
 from orchestrator.terraform.workdir import LOCK_FILE, WorkDir, prepare
@@ -176,7 +178,8 @@ class ModuleExecutor:
             argv = [*init_argv(tf, work.backend_config, extra, color=req.color), *cmd.args]
         else:
             argv = build_argv(tf, cmd, extra, multi=req.multi, plan_out=req.plan_out, color=req.color)
-        result = self._attempts(cfg, argv, work=work, env=env, out=out, req=req)
+        with init_lock(env(), work.path) if cmd.name == "init" else contextlib.nullcontext():
+            result = self._attempts(cfg, argv, work=work, env=env, out=out, req=req)
         if result.status == "succeeded" and cmd.name == "init":
             _initialised(work, out, version)
         elif result.status == "succeeded" and cmd.name == "providers" and cmd.args[:1] == ("lock",):
@@ -209,13 +212,14 @@ class ModuleExecutor:
         if not upgrade:
             out.note("terraform init (working directory not initialised or backend/source changed)")
         again = ["-reconfigure", "-upgrade"] if upgrade else []
-        done = run_supervised(
-            [*init_argv(tf, work.backend_config, extra, color=color), *again],
-            cwd=work.path,
-            env=env,
-            on_line=out.line,
-            group=self.group,
-        )
+        with init_lock(env, work.path):  # inits writing one provider into a shared cache take turns
+            done = run_supervised(
+                [*init_argv(tf, work.backend_config, extra, color=color), *again],
+                cwd=work.path,
+                env=env,
+                on_line=out.line,
+                group=self.group,
+            )
         code = done.code
         if code == 0:
             _initialised(work, out, version)
@@ -339,7 +343,9 @@ class ModuleExecutor:
         work = prepare(cfg, self.env_for(cfg, ExtraArgs()))
         if work.needs_init():
             extra = extra_arguments(cfg, "init", lambda p: p.is_file())
-            init = run_capture(init_argv(tf, work.backend_config, extra), cwd=work.path, env=self.env_for(cfg, extra))
+            init_env = self.env_for(cfg, extra)
+            with init_lock(init_env, work.path):
+                init = run_capture(init_argv(tf, work.backend_config, extra), cwd=work.path, env=init_env)
             if init.returncode != 0:
                 if out is not None:
                     out.note(f"cannot read outputs of {cfg.path}: terraform init exited with {init.returncode}")
