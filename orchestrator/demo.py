@@ -138,16 +138,22 @@ class Sandbox:
         return self.session(account_id).client(service, endpoint_url=self.endpoint)
 
     def provision(self, account_ids: Mapping[str, str] = ACCOUNTS) -> None:
-        """In each account: the deploy role, ``tgo-state-<id>``, ``tgo-locks-<id>``, ``tgo-data-<id>``."""
+        """In each account: the deploy role, ``tgo-state-<id>``, ``tgo-locks-<id>``, ``tgo-data-<id>``.
+
+        The buckets and the lock table always start empty: an endpoint that already holds them (a
+        moto reused by an earlier demo, or another server in the same process, as moto keeps one
+        backend per process) has them dropped first, so no old state or stale lock leaks in."""
         for account_id in account_ids.values():
             session = self.session(account_id)
             iam = session.client("iam", endpoint_url=self.endpoint)
             if not any(r["RoleName"] == ROLE_NAME for r in iam.list_roles()["Roles"]):
                 iam.create_role(RoleName=ROLE_NAME, AssumeRolePolicyDocument=TRUST_POLICY)
             s3 = session.client("s3", endpoint_url=self.endpoint)
+            dynamodb = session.client("dynamodb", endpoint_url=self.endpoint)
+            _drop_existing(s3, dynamodb, account_id)
             for bucket in (f"tgo-state-{account_id}", f"tgo-data-{account_id}"):
                 s3.create_bucket(Bucket=bucket)
-            session.client("dynamodb", endpoint_url=self.endpoint).create_table(
+            dynamodb.create_table(
                 TableName=f"tgo-locks-{account_id}",
                 AttributeDefinitions=[{"AttributeName": "LockID", "AttributeType": "S"}],
                 KeySchema=[{"AttributeName": "LockID", "KeyType": "HASH"}],
@@ -184,6 +190,21 @@ class Sandbox:
             return run_attached(argv, cwd=cwd, env=env, group=self.group)
         with forward_interrupts(self.group, lambda: None):
             return run_streaming(argv, cwd=cwd, env=env, on_line=on_line, group=self.group)
+
+
+def _drop_existing(s3: Any, dynamodb: Any, account_id: str) -> None:
+    """Delete the account's demo buckets (every object version first) and lock table if they exist."""
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    for bucket in (f"tgo-state-{account_id}", f"tgo-data-{account_id}"):
+        if bucket not in existing:
+            continue
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+            for item in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
+                s3.delete_object(Bucket=bucket, Key=item["Key"], VersionId=item["VersionId"])
+        s3.delete_bucket(Bucket=bucket)
+    table = f"tgo-locks-{account_id}"
+    if table in dynamodb.list_tables().get("TableNames", []):
+        dynamodb.delete_table(TableName=table)
 
 
 def _banner(text: str) -> None:
