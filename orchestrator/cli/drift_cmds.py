@@ -17,7 +17,7 @@ from orchestrator.app.resume import Resume, from_drift_report, parse_only
 from orchestrator.app.run import RunServices, default_parallelism
 from orchestrator.aws.roles import RoleOverrides
 from orchestrator.aws.supply import parse_mode
-from orchestrator.cli.executor_opt import EXECUTOR_HELP, WORKER_ROOT_HELP, build_executor, finish_executor
+from orchestrator.cli.executor_opt import EXECUTOR_HELP, WORKER_ROOT_HELP, run_executor
 from orchestrator.cli.process_flags import IAM_DESTS, ProcessFlags, click_process_flags_only
 from orchestrator.cli.run_cmds import make_loader, shutdown_timeout
 from orchestrator.console import github
@@ -158,24 +158,17 @@ def _drift(flags: dict[str, Any]) -> int:
         credential_mode=aws.credential_mode,
         state_outputs=aws.state_outputs(),
     )
-    executor = None
-    try:
-        executor = build_executor(
-            runtime,
-            flags.get("executor"),
-            worker_root=flags.get("worker_root"),
-            working_dir=options.working_dir,
-            tf_path=options.tf_path,
-            mode=aws.supply.mode,
-            max_per_account=options.max_per_account,
-            cancel=services.cancel,
-        )
+    with run_executor(
+        runtime,
+        aws,
+        flags.get("executor"),
+        worker_root=flags.get("worker_root"),
+        working_dir=options.working_dir,
+        tf_path=options.tf_path,
+        max_per_account=options.max_per_account,
+        cancel=services.cancel,
+    ) as executor:
         result = drift(runtime, options, replace(services, executor=executor))
-    finally:  # the broker's directory goes on error and Ctrl-C too
-        try:
-            finish_executor(runtime, executor)
-        finally:
-            aws.close()
     if not flags.get("quiet"):
         runtime.console.print("")
         runtime.console.print(result.files["md"].read_text())

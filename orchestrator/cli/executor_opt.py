@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from orchestrator.app.auth import AwsAuth
 from orchestrator.errors import UsageError
 from orchestrator.execution.base import Executor
 from orchestrator.execution.dask_spec import is_dask
@@ -79,3 +82,38 @@ def build_executor(
         max_per_account=max_per_account,
         cancel=cancel,
     )
+
+
+@contextmanager
+def run_executor(
+    runtime: Runtime,
+    aws: AwsAuth,
+    flag: str | None,
+    *,
+    worker_root: str | None,
+    working_dir: Path,
+    tf_path: str | None,
+    max_per_account: int | None,
+    cancel: threading.Event,
+) -> Iterator[Executor | None]:
+    """:func:`build_executor` for one command's run; on the way out, also on an error, Ctrl-C or a
+    signal turned into an exception, :func:`finish_executor` and then ``aws.close()`` (the broker's
+    directory goes whatever happened)."""
+    executor = None
+    try:
+        executor = build_executor(
+            runtime,
+            flag,
+            worker_root=worker_root,
+            working_dir=working_dir,
+            tf_path=tf_path,
+            mode=aws.supply.mode,
+            max_per_account=max_per_account,
+            cancel=cancel,
+        )
+        yield executor
+    finally:
+        try:
+            finish_executor(runtime, executor)
+        finally:
+            aws.close()

@@ -28,7 +28,7 @@ from orchestrator.app.run_select import Loader
 from orchestrator.aws.auth_provider import command_from
 from orchestrator.aws.roles import RoleOverrides
 from orchestrator.aws.supply import parse_mode
-from orchestrator.cli.executor_opt import build_executor, finish_executor
+from orchestrator.cli.executor_opt import run_executor
 from orchestrator.cli.load_flags import click_load_flags, load_options
 from orchestrator.cli.process_flags import ProcessFlags
 from orchestrator.cli.run_argv import RunArgv, flags_help, split_run_argv
@@ -295,24 +295,17 @@ def _run(args: tuple[str, ...], *, single: bool, group_all: bool = False, stacks
         credential_mode=aws.credential_mode,
         state_outputs=aws.state_outputs(),
     )
-    executor = None
-    try:
-        executor = build_executor(
-            runtime,
-            parsed.one("--executor"),
-            worker_root=parsed.one("--worker-root"),
-            working_dir=options.working_dir,
-            tf_path=options.tf_path,
-            mode=aws.supply.mode,
-            max_per_account=options.max_per_account,
-            cancel=services.cancel,
-        )
+    with run_executor(
+        runtime,
+        aws,
+        parsed.one("--executor"),
+        worker_root=parsed.one("--worker-root"),
+        working_dir=options.working_dir,
+        tf_path=options.tf_path,
+        max_per_account=options.max_per_account,
+        cancel=services.cancel,
+    ) as executor:
         report = run_all(runtime, options, dataclasses.replace(services, executor=executor))
-    finally:  # error, Ctrl-C or a signal turned into an exception: the broker's directory goes too
-        try:
-            finish_executor(runtime, executor)
-        finally:
-            aws.close()
     finish(runtime, options, report, names_by_id(known), summary_md=path_flag(parsed, runtime, "--summary-md"))
     return report.exit_code
 
