@@ -19,49 +19,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "bench")]
 
+from bench_parse import cli_validate  # noqa: E402
 from gen_tree import generate  # noqa: E402
-
-CACHE_KEY = "bench-parse-cache-key-0123456789abcdef"  # the bench's own; never the user's key file
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def validate(checkout: Path, tree: Path, cache: Path) -> tuple[float, float]:
-    """(wall, cpu) of one ``tgo validate`` run from ``checkout``'s sources."""
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(checkout),
-        "TGO_CACHE_DIR": str(cache),
-        "TGO_CACHE_KEY": CACHE_KEY,
-    }
-    cpu = _children_cpu()
-    start = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "orchestrator", "validate", "--working-dir", str(tree)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=checkout,
-    )
-    elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        sys.exit(f"tgo validate ({checkout}) failed:\n{done.stderr[-2000:]}")
-    return elapsed, _children_cpu() - cpu
 
 
 def _line(name: str, runs: list[tuple[float, float]]) -> tuple[float, float]:
@@ -96,10 +64,10 @@ def main() -> None:
             for r in range(args.rounds):
                 order = list(sides) if r % 2 == 0 else list(reversed(sides))
                 for name in order:
-                    cold[name].append(validate(sides[name], tree, Path(tmp) / f"cache-{name}-{r}"))
+                    cold[name].append(cli_validate(tree, Path(tmp) / f"cache-{name}-{r}", sides[name]))
                 for _ in range(args.warm):
                     for name in order:
-                        warm[name].append(validate(sides[name], tree, Path(tmp) / f"cache-{name}-{r}"))
+                        warm[name].append(cli_validate(tree, Path(tmp) / f"cache-{name}-{r}", sides[name]))
             print(f"load average after: {os.getloadavg()[0]:.1f}")
             for label, runs in (("cold", cold), ("warm", warm)):
                 print(f"{label} tgo validate ({len(runs['current'])} runs per side, interleaved):")
