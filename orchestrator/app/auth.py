@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orchestrator.app.run_select import Loader
-from orchestrator.aws.auth_provider import AuthProvider, provider_env, provider_fetch
+from orchestrator.aws.auth_provider import AuthProvider, provider_env, provider_source
 from orchestrator.aws.backoff import Backoff
 from orchestrator.aws.broker import CredentialBroker, runtime_base
 from orchestrator.aws.credentials import CredentialCache
@@ -55,6 +55,8 @@ class AwsAuth:
     runtime: Runtime
     supply: CredentialSupply
     provider: AuthProvider | None = None
+    source_cache: CredentialCache | None = None
+    """``--auth-provider-cmd``'s ``awsRole`` sessions, assumed with the base credentials."""
     base_expiry: Callable[[], datetime | None] = lambda: None
     previous_report: Path | None = None
     """An earlier run report (``--report-file``): its module durations feed the lifetime warning."""
@@ -75,39 +77,46 @@ class AwsAuth:
 
         ``mode``: how terraform gets credentials (``env`` here; the CLI's default is ``broker``). In
         broker mode the caller must :meth:`close` (try/finally) to remove the broker's directory.
-        ``auth_provider``: the ``--auth-provider-cmd`` argv, run once per role session.
+        ``auth_provider``: the ``--auth-provider-cmd`` argv, run once per role session; each role is
+        then assumed with the credentials it answers (a chain, as Terragrunt does).
         """
         margin = refresh_margin if refresh_margin is not None else _seconds_from(runtime.environ, REFRESH_MARGIN_ENV)
         backoff = backoff if backoff is not None else _backoff_from(runtime.environ)
         from orchestrator.aws.sts import BotoStsClient  # botocore costs ~0.3 s: only when a command needs it
 
         client = sts if sts is not None else BotoStsClient(runtime.environ)
-        cache = CredentialCache(
-            client,
-            runtime.clock,
-            refresh_margin=margin,
-            backoff=backoff,
-            warn=lambda text: runtime.console.error(f"[tgo] warning: {text}"),
-            # Environment-credential mode: terraform cannot refresh what it is given.
-            min_lifetime=_seconds_from(runtime.environ, MIN_LIFETIME_ENV),
-            redactor=runtime.console.redactor,
-        )
+
+        def new_cache(source: Callable[[AssumeRequest], Credentials | None] | None = None) -> CredentialCache:
+            return CredentialCache(
+                client,
+                runtime.clock,
+                refresh_margin=margin,
+                backoff=backoff,
+                warn=lambda text: runtime.console.error(f"[tgo] warning: {text}"),
+                # Environment-credential mode: terraform cannot refresh what it is given.
+                min_lifetime=_seconds_from(runtime.environ, MIN_LIFETIME_ENV),
+                redactor=runtime.console.redactor,
+                source=source,
+            )
+
         session = default_session_name(runtime.clock.now(), uuid.uuid4().hex[:8])
         resolver = RoleResolver(overrides, session, runtime.cwd)
-        fetch: Callable[[AssumeRequest], Credentials] = cache.get
-
-        def lasting(request: AssumeRequest) -> Credentials:
-            return cache.get(request, for_new_process=True)
-
-        for_process: Callable[[AssumeRequest], Credentials] = lasting
-
         extra_env = None
         provider = None
+        source_cache = None
         if auth_provider:
+            # Terragrunt's chain: the command's credentials (or its awsRole's session, assumed with
+            # the base credentials through a cache of its own) are what each iam_role is assumed with.
             provider = AuthProvider(auth_provider, runtime.environ, runtime.cwd, runtime.clock, margin=margin)
-            fetch = provider_fetch(provider, cache.get, session)
-            for_process = provider_fetch(provider, lasting, session)
-            extra_env = provider_env(provider, cache.get, session)
+            source_cache = new_cache()
+            cache = new_cache(provider_source(provider, source_cache.get, session))
+            extra_env = provider_env(provider, source_cache.get, session)
+        else:
+            cache = new_cache()
+        fetch: Callable[[AssumeRequest], Credentials] = cache.get
+
+        def for_process(request: AssumeRequest) -> Credentials:
+            return cache.get(request, for_new_process=True)
 
         def new_broker() -> CredentialBroker:
             return CredentialBroker(
@@ -127,7 +136,7 @@ class AwsAuth:
             extra_env=extra_env,
             fetch_for_process=for_process,
         )
-        auth = cls(cache, resolver, runtime, supply, provider)
+        auth = cls(cache, resolver, runtime, supply, provider, source_cache)
         if isinstance(client, BotoStsClient):
             auth.base_expiry = client.base_expiry
         return auth
@@ -190,8 +199,7 @@ class AwsAuth:
 
     def preflight(self, configs: Sequence[ModuleConfig], *, base: Path | None = None) -> PreflightResult:
         """Assume each distinct role once; raises AuthError naming failed roles and their modules."""
-        fetch = self.supply.fetch if self.provider is not None else None
-        return run_preflight(configs, self.cache, self.resolver, base or self.runtime.cwd, fetch=fetch)
+        return run_preflight(configs, self.cache, self.resolver, base or self.runtime.cwd)
 
     def preflight_and_print(self, configs: Sequence[ModuleConfig], *, base: Path | None = None) -> None:
         """The run engine's pre-flight hook: check, then print the table (nothing when no module has a role)."""
@@ -229,7 +237,12 @@ class AwsAuth:
         return place
 
     def sts_stats(self) -> dict[str, int]:
-        return {**self.cache.stats(), **self.supply.stats()}
+        """The STS counters of both caches (summed) and the broker's."""
+        stats = self.cache.stats()
+        if self.source_cache is not None:
+            for name, value in self.source_cache.stats().items():
+                stats[name] = stats.get(name, 0) + value
+        return {**stats, **self.supply.stats()}
 
 
 STS_ATTEMPTS_ENV = "TGO_STS_MAX_ATTEMPTS"

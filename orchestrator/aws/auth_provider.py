@@ -12,10 +12,11 @@ every part optional (``EXPIRATION`` is tgo's addition: without it the answer is 
 It runs with tgo's environment plus ``TGO_AUTH_ROLE_ARN`` / ``TGO_AUTH_SESSION_NAME`` naming the
 session asked for (empty for the base credentials of modules without a role).
 
-What tgo does with the answer (:class:`ProviderAnswer`), see docs/iam.md: ``awsCredentials`` are
-that session's credentials (served by the broker, or set as ``AWS_*`` in env mode); else
-``awsRole`` is assumed through the CredentialCache instead of the module's role; ``envs`` are added
-to the environment of the session's processes.
+What tgo does with the answer (:class:`ProviderAnswer`), as Terragrunt does (docs/iam.md): its
+``awsCredentials`` (else the ``awsRole`` session, assumed with the base credentials) are the
+*source* the module's ``iam_role`` is assumed with: a chain (:func:`provider_source`, given to the
+CredentialCache). Modules without a role get those credentials as their own (:func:`provider_env`);
+``envs`` are added to the environment of the session's processes.
 
 Contract: :meth:`AuthProvider.answer` raises AuthError (the command failed, printed no JSON, or
 JSON of the wrong shape) with a message that never contains what the command printed. Thread-safe:
@@ -167,19 +168,20 @@ class AuthProvider:
             return slot.answer
 
 
-def provider_fetch(
-    provider: AuthProvider, fetch: Callable[[AssumeRequest], Credentials], default_session: str
-) -> Callable[[AssumeRequest], Credentials]:
-    """A session's credentials with the provider in front of ``fetch`` (the cache): the command's
-    credentials as they are, else its role assumed through ``fetch``, else ``request`` itself."""
+def provider_source(
+    provider: AuthProvider, assume: Callable[[AssumeRequest], Credentials], default_session: str
+) -> Callable[[AssumeRequest], Credentials | None]:
+    """The credentials a role session is assumed *with* (the CredentialCache's ``source``): the
+    command's ``awsCredentials``, else its ``awsRole`` assumed through ``assume`` (a cache over the
+    base credentials), else None (the base credentials). Raises AuthError like :meth:`AuthProvider.answer`."""
 
-    def get(request: AssumeRequest) -> Credentials:
+    def source(request: AssumeRequest) -> Credentials | None:
         answer = provider.answer(request, default_session)
         if answer.credentials is not None:
             return answer.credentials
-        return fetch(answer.role or request)
+        return assume(answer.role) if answer.role is not None else None
 
-    return get
+    return source
 
 
 def provider_env(

@@ -17,6 +17,11 @@ Contract of :class:`CredentialCache`:
   is handed to one only while it has at least the refresh margin plus :func:`useful_lifetime` left;
   after that it is refreshed, and a fresh session with less than that is a ``SessionTooShort``
   RoleAssumeError (``min_lifetime`` 0, as for the credential broker which refreshes, turns this off).
+- Chains (``source``, what ``--auth-provider-cmd`` gives): when ``source(request)`` returns
+  credentials, the role is assumed *with* them instead of the base credentials, and the chained-role
+  clamp judges who they are (one ``GetCallerIdentity`` per source key, only for durations above an
+  hour). ``source`` is called under the key's lock, only when a session is actually assumed, and may
+  raise AuthError (the command failed), which ``get`` passes on unremembered.
 - Every session obtained is given to ``redactor`` (secret key and session token) so that tgo can
   mask them in everything it prints or writes.
 - Thread-safe: every public method may be called from any number of threads at once.
@@ -100,8 +105,11 @@ class CredentialCache:
         warn: Callable[[str], None] | None = None,
         min_lifetime: timedelta = timedelta(0),
         redactor: Redactor | None = None,
+        source: Callable[[AssumeRequest], Credentials | None] | None = None,
     ) -> None:
         self._sts = sts
+        self._source = source
+        self._source_identities: dict[str, CallerIdentity] = {}
         self._clock = clock
         self.refresh_margin = refresh_margin
         self.min_lifetime = min_lifetime
@@ -187,11 +195,12 @@ class CredentialCache:
         return useful_lifetime(self.min_lifetime, self.refresh_margin, request.duration_seconds)
 
     def _assume(self, request: AssumeRequest, floor: timedelta) -> Credentials:
-        duration = self._effective_duration(request)
+        source = self._source(request) if self._source is not None else None
+        duration = self._effective_duration(request, source)
 
         def attempt() -> Credentials:
             self._count("assume_role_calls")
-            return self._sts.assume_role(request, duration)
+            return self._sts.assume_role(request, duration, source=source)
 
         creds = self._call(attempt, request.role_arn)
         self._redactor.add(creds.secret_access_key, creds.session_token)
@@ -224,12 +233,12 @@ class CredentialCache:
                 )
             raise RoleAssumeError(role_arn, err.code, err.message, hint=hint) from None
 
-    def _effective_duration(self, request: AssumeRequest) -> int | None:
+    def _effective_duration(self, request: AssumeRequest, source: Credentials | None = None) -> int | None:
         """Clamp to one hour when assuming from an assumed role (AWS rejects longer chained sessions)."""
         duration = request.duration_seconds
         if duration is None or duration <= CHAINED_MAX_DURATION or request.web_identity_token is not None:
             return duration
-        base = self._base_identity()
+        base = self._base_identity() if source is None else self._identity_of(source, request.role_arn)
         if not base.is_assumed_role:
             return duration
         with self._lock:
@@ -241,6 +250,18 @@ class CredentialCache:
                 f"instead of {duration} s"
             )
         return CHAINED_MAX_DURATION
+
+    def _identity_of(self, source: Credentials, role_arn: str) -> CallerIdentity:
+        """Who the source credentials of a chain are: known from AssumeRole, else asked once per key."""
+        if source.identity is not None:
+            return source.identity
+        with self._lock:
+            known = self._source_identities.get(source.access_key_id)
+        if known is None:
+            known = self._call(lambda: self._sts.get_caller_identity(source), role_arn)
+            with self._lock:
+                self._source_identities[source.access_key_id] = known
+        return known
 
     def _base_identity(self) -> CallerIdentity:
         with self._base.lock:

@@ -112,8 +112,11 @@ class StsClient(Protocol):
     """The three STS operations tgo needs. Implementations raise :class:`StsError` and must be
     thread-safe (the cache calls them from many worker threads, one call per key at a time)."""
 
-    def assume_role(self, request: AssumeRequest, duration_seconds: int | None) -> Credentials:
-        """``AssumeRole`` (or ``AssumeRoleWithWebIdentity`` when the request has a token)."""
+    def assume_role(
+        self, request: AssumeRequest, duration_seconds: int | None, *, source: Credentials | None = None
+    ) -> Credentials:
+        """``AssumeRole`` (or ``AssumeRoleWithWebIdentity`` when the request has a token), signed
+        with ``source`` when given (a chain), else with the base credentials."""
         ...
 
     def get_caller_identity(self, credentials: Credentials | None) -> CallerIdentity:

@@ -7,13 +7,13 @@ AuthError naming every role that failed and the modules that need it. Thread-saf
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from orchestrator.aws.credentials import CredentialCache, RoleAssumeError
-from orchestrator.aws.model import AssumeRequest, Credentials
+from orchestrator.aws.model import AssumeRequest
 from orchestrator.aws.roles import RoleResolver
 from orchestrator.config.models import ModuleConfig
 from orchestrator.errors import AuthError, TgoError, relpath
@@ -62,25 +62,16 @@ def preflight(
     cache: CredentialCache,
     resolver: RoleResolver,
     base: Path | None = None,
-    *,
-    fetch: Callable[[AssumeRequest], Credentials] | None = None,
 ) -> PreflightResult:
-    """Assume each distinct role once. Raises AuthError naming each failed role and its modules.
-
-    ``fetch`` (``--auth-provider-cmd``) replaces the cache for getting each session; the caller ARN
-    is then not asked for (the credentials may not be the role's own) and shows as ``-``."""
+    """Assume each distinct role once. Raises AuthError naming each failed role and its modules."""
     groups, no_role = group_by_role(configs, resolver, base)
     rows: list[RoleCheck] = []
     failures: list[tuple[TgoError, list[str]]] = []
     for request, modules in sorted(groups.items(), key=lambda item: item[0].role_arn):
         try:
-            if fetch is not None:
-                creds = fetch(request)
-                account, arn = request.role_arn.split(":")[4], "-"
-            else:
-                creds = cache.get(request)
-                who = cache.identity(request)
-                account, arn = who.account_id, who.arn
+            creds = cache.get(request)
+            who = cache.identity(request)
+            account, arn = who.account_id, who.arn
         except AuthError as err:
             failures.append((err, modules))
             continue

@@ -102,12 +102,16 @@ class BotoStsClient:
         config = self._config.merge(botocore.config.Config(signature_version=botocore.UNSIGNED))
         return self._create(config)
 
-    def assume_role(self, request: AssumeRequest, duration_seconds: int | None) -> Credentials:
-        """AssumeRole, or AssumeRoleWithWebIdentity (unsigned) when the request carries a token."""
+    def assume_role(
+        self, request: AssumeRequest, duration_seconds: int | None, *, source: Credentials | None = None
+    ) -> Credentials:
+        """AssumeRole, or AssumeRoleWithWebIdentity (unsigned) when the request carries a token; signed
+        with ``source`` (a role chain: ``--auth-provider-cmd``'s credentials) when given."""
         params: dict[str, Any] = {"RoleArn": request.role_arn, "RoleSessionName": request.session_name}
         if duration_seconds is not None:
             params["DurationSeconds"] = duration_seconds
-        with _translated_errors(request.web_identity_token, more=self._base_secrets), _botocore_errors():
+        secrets = (source.secret_access_key, source.session_token) if source is not None else ()
+        with _translated_errors(request.web_identity_token, *secrets, more=self._base_secrets), _botocore_errors():
             answer: Mapping[str, Any]
             if request.web_identity_token is not None:
                 params["WebIdentityToken"] = request.web_identity_token
@@ -115,7 +119,7 @@ class BotoStsClient:
             else:
                 if request.source_identity is not None:
                     params["SourceIdentity"] = request.source_identity
-                answer = self._client(None).assume_role(**params)
+                answer = self._client(source).assume_role(**params)
         return _credentials(answer)
 
     def base_expiry(self) -> datetime | None:

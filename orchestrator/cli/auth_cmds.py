@@ -8,12 +8,13 @@ naming the role and the modules that need it.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
-from orchestrator.app.auth import AwsAuth, auth_check
+from orchestrator.app.auth import auth_check
 from orchestrator.aws.preflight import format_table
-from orchestrator.aws.roles import RoleOverrides
+from orchestrator.cli.aws_auth import aws_auth
 from orchestrator.cli.process_flags import ProcessFlags, click_role_flags
 from orchestrator.cli.run_cmds import make_loader
 from orchestrator.runtime import Runtime
@@ -42,24 +43,11 @@ def register(group: click.Group) -> None:
     @auth.command("check")
     @click.option("--working-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
     @click_role_flags
-    def check(
-        working_dir: Path | None,
-        iam_role: str | None,
-        iam_duration: str | None,
-        iam_session_name: str | None,
-        iam_web_identity_token: str | None,
-    ) -> int:
+    def check(working_dir: Path | None, **flags: Any) -> int:
         """Assume each distinct role of the tree once; print role, account, caller ARN, expiry, modules."""
         runtime = Runtime.from_os()
-        overrides = RoleOverrides.from_sources(
-            runtime.environ,
-            role=iam_role,
-            duration=ProcessFlags({"iam_duration": iam_duration}, runtime.environ).number("iam_duration"),
-            session_name=iam_session_name,
-            web_identity_token=iam_web_identity_token,
-        )
         root = (runtime.cwd / working_dir).resolve() if working_dir else runtime.cwd
-        aws = AwsAuth.build(runtime, overrides)
+        aws = aws_auth(ProcessFlags.from_click(flags, runtime.environ), runtime, runs_terraform=False)
         result = auth_check(make_loader(runtime, aws, cache_dir=root), root, aws)
         runtime.console.print(format_table(result))
         return 0

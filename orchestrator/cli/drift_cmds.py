@@ -11,12 +11,10 @@ from typing import Any
 import click
 
 from orchestrator.accounts import AccountConvention
-from orchestrator.app.auth import AwsAuth
 from orchestrator.app.drift import DriftOptions, DriftResult, drift
 from orchestrator.app.resume import Resume, from_drift_report, parse_only
 from orchestrator.app.run import RunServices, default_parallelism
-from orchestrator.aws.roles import RoleOverrides
-from orchestrator.aws.supply import parse_mode
+from orchestrator.cli.aws_auth import aws_auth
 from orchestrator.cli.executor_opt import EXECUTOR_HELP, WORKER_ROOT_HELP, run_executor
 from orchestrator.cli.process_flags import IAM_DESTS, ProcessFlags, click_process_flags_only
 from orchestrator.cli.run_cmds import make_loader, shutdown_timeout
@@ -94,7 +92,7 @@ def register(group: click.Group) -> None:
         default=None,
         help="With --resume: the statuses to plan again, comma-separated (default error,skipped; e.g. drifted,error).",
     )
-    @click_process_flags_only(("max_per_account", *IAM_DESTS))
+    @click_process_flags_only(("max_per_account", "auth_provider_cmd", *IAM_DESTS))
     def drift_cmd(**flags: Any) -> int:
         """Plan every selected module and report drift (drift.json, drift.md, drift.junit.xml). Never applies."""
         return _drift(flags)
@@ -142,14 +140,7 @@ def _resume(flags: dict[str, Any], path: Path | None) -> Resume | None:
 def _drift(flags: dict[str, Any]) -> int:
     runtime = Runtime.from_os()
     options = options_from(flags, runtime)
-    overrides = RoleOverrides.from_sources(
-        runtime.environ,
-        role=flags.get("iam_role"),
-        duration=ProcessFlags.from_click(flags, runtime.environ).number("iam_duration"),
-        session_name=flags.get("iam_session_name"),
-        web_identity_token=flags.get("iam_web_identity_token"),
-    )
-    aws = AwsAuth.build(runtime, overrides, mode=parse_mode(flags.get("credentials"), runtime.environ))
+    aws = aws_auth(ProcessFlags.from_click(flags, runtime.environ), runtime)
     services = RunServices(
         loader=make_loader(runtime, aws, cache_dir=options.working_dir),
         credentials_env=aws.credentials_env,

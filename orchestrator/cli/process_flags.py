@@ -1,6 +1,7 @@
 """The flags of the services one tgo process builds (roles, credentials, executor, caps), declared
 once: :data:`PROCESS_FLAGS` feeds both ``run-all``/``run``'s own flag parser (``run_argv``) and the
-click commands (``drift``: the IAM flags and ``--max-per-account``; ``auth check``: the IAM flags)
+click commands (``drift``: the IAM flags, ``--auth-provider-cmd`` and ``--max-per-account``;
+``auth check``: the IAM flags and ``--auth-provider-cmd``)
 through :func:`click_process_flags`. Values are read with
 :class:`ProcessFlags` whichever parser produced them. Pure apart from click decorators."""
 
@@ -57,7 +58,8 @@ PROCESS_FLAGS: tuple[Flag, ...] = (
     Flag(
         "--auth-provider-cmd",
         "auth_provider_cmd",
-        "a command printing credentials JSON, run once per role session (also TG_AUTH_PROVIDER_CMD)",
+        "a command printing credentials JSON, run once per role session; each role is assumed with what "
+        "it prints (also TG_AUTH_PROVIDER_CMD)",
         ("--terragrunt-auth-provider-cmd",),
     ),
     Flag("--executor", "executor", EXECUTOR_HELP),
@@ -81,8 +83,8 @@ def click_process_flags(fn: Callable[..., Any], only: tuple[str, ...] = ()) -> C
 
 
 def click_role_flags(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Only the IAM flags (``auth check``)."""
-    return click_process_flags(fn, IAM_DESTS)
+    """Only the IAM flags and ``--auth-provider-cmd`` (``auth check``)."""
+    return click_process_flags(fn, (*IAM_DESTS, "auth_provider_cmd"))
 
 
 def click_process_flags_only(dests: tuple[str, ...]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

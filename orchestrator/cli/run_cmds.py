@@ -25,9 +25,7 @@ from orchestrator.app.auth import AwsAuth
 from orchestrator.app.resume import Resume, from_run_report
 from orchestrator.app.run import RunOptions, RunServices, default_parallelism, graph_text, run_all, runs_root
 from orchestrator.app.run_select import Loader
-from orchestrator.aws.auth_provider import command_from
-from orchestrator.aws.roles import RoleOverrides
-from orchestrator.aws.supply import parse_mode
+from orchestrator.cli.aws_auth import aws_auth
 from orchestrator.cli.executor_opt import run_executor
 from orchestrator.cli.load_flags import click_load_flags, load_options
 from orchestrator.cli.process_flags import ProcessFlags
@@ -193,24 +191,6 @@ def _lazy_accounts(root: Path, convention: AccountConvention) -> Callable[[str],
     return account_of
 
 
-def aws_auth(parsed: RunArgv, runtime: Runtime) -> AwsAuth:
-    """Per-module IAM roles: --iam-* flags beat TG_IAM_* / TERRAGRUNT_IAM_* beat each module's config."""
-    flags = ProcessFlags.from_argv(parsed.one, runtime.environ)
-    overrides = RoleOverrides.from_sources(
-        runtime.environ,
-        role=parsed.one("--iam-role"),
-        duration=flags.number("iam_duration"),
-        session_name=parsed.one("--iam-assume-role-session-name"),
-        web_identity_token=parsed.one("--iam-assume-role-web-identity-token"),
-    )
-    return AwsAuth.build(
-        runtime,
-        overrides,
-        mode=parse_mode(parsed.one("--credentials"), runtime.environ),
-        auth_provider=command_from(parsed.one("--auth-provider-cmd"), runtime.environ),
-    )
-
-
 def source_flag(value: str | None, runtime: Runtime) -> str:
     """``--source`` / ``--terragrunt-source``, else ``TG_SOURCE`` / ``TERRAGRUNT_SOURCE``, else ``""``."""
     return value or runtime.getenv(*SOURCE_ENV) or ""
@@ -270,7 +250,7 @@ def _run(args: tuple[str, ...], *, single: bool, group_all: bool = False, stacks
             u.relative_to(options.working_dir).as_posix() for u in units if u.is_relative_to(options.working_dir)
         )
         options = dataclasses.replace(options, include_dirs=(*options.include_dirs, *rel))
-    aws = aws_auth(parsed, runtime)
+    aws = aws_auth(ProcessFlags.from_argv(parsed.one, runtime.environ), runtime)
     aws.previous_report = options.report_file
     services = RunServices(
         loader=make_loader(

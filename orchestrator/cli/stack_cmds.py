@@ -103,8 +103,9 @@ def clean_cmd(working_dir: str | None) -> int:
 @click.option("--no-stack-generate", is_flag=True, help="Do not generate the stacks first.")
 def output_cmd(working_dir: str | None, source_map: tuple[str, ...], fmt: str, no_stack_generate: bool) -> int:
     """Print each unit's outputs keyed by unit name (nested stacks nested)."""
-    from orchestrator.cli.run_argv import RunArgv
-    from orchestrator.cli.run_cmds import aws_auth, make_loader
+    from orchestrator.cli.aws_auth import aws_auth
+    from orchestrator.cli.process_flags import ProcessFlags
+    from orchestrator.cli.run_cmds import make_loader
 
     runtime = with_source_map(Runtime.from_os(), source_map)
     root = _working_dir(runtime, working_dir)
@@ -112,7 +113,7 @@ def output_cmd(working_dir: str | None, source_map: tuple[str, ...], fmt: str, n
     stacks.require_stacks(runtime, root, plan)
     if not no_stack_generate:
         stacks.write_plan(plan)
-    aws = aws_auth(RunArgv(), runtime)
+    aws = aws_auth(ProcessFlags({}, runtime.environ), runtime)
     data = stacks.stack_outputs(runtime, root, plan, make_loader(runtime, aws), aws.credentials_env)
     if fmt == "json":
         runtime.console.print(json.dumps(data, indent=2, sort_keys=True))

@@ -150,6 +150,8 @@ class _Middleware:
         self.lifetime: timedelta | None = None
         self.key_expiry: dict[str, datetime] = {}
         self.signed: list[Signed] = []
+        self.assume_signers: list[tuple[str, str]] = []
+        self.issued_keys: list[tuple[str, str]] = []
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -176,6 +178,7 @@ class _Middleware:
                 if action.startswith("AssumeRole") and "RoleArn" in params:
                     self.roles.append(params["RoleArn"])
                     self.assume_params.append({k: v for k, v in params.items() if k != "WebIdentityToken"})
+                    self.assume_signers.append((params["RoleArn"], key))
             for candidate in self.faults:
                 # S3 names no Action: its faults match "METHOD /path" (e.g. "GET /bucket/key").
                 if candidate.matches(service, action or _operation(environ, service, action), params):
@@ -199,9 +202,11 @@ class _Middleware:
             text = EXPIRATION_RE.sub(lambda m: f"<Expiration>{_shift(m.group(1), offset)}</Expiration>", text)
         body_out = text.encode()
         stamp, key_id = EXPIRATION_RE.search(text), ACCESS_KEY_RE.search(text)
-        if stamp and key_id:
+        if key_id:
             with self.lock:
-                self.key_expiry[key_id.group(1)] = datetime.fromisoformat(stamp.group(1).replace("Z", "+00:00"))
+                self.issued_keys.append((params.get("RoleArn", ""), key_id.group(1)))
+                if stamp:
+                    self.key_expiry[key_id.group(1)] = datetime.fromisoformat(stamp.group(1).replace("Z", "+00:00"))
         status, headers, *rest = held[0]
         headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
         start_response(status, [*headers, ("Content-Length", str(len(body_out)))], *rest)
@@ -285,6 +290,17 @@ class MotoServer:
         with self.middleware.lock:
             return [dict(p) for p in self.middleware.assume_params]
 
+    def assume_signers(self) -> list[tuple[str, str]]:
+        """(RoleArn, the access key that signed the request) for every AssumeRole* request, in order
+        (an empty key: unsigned, as AssumeRoleWithWebIdentity is)."""
+        with self.middleware.lock:
+            return list(self.middleware.assume_signers)
+
+    def issued_keys(self) -> list[tuple[str, str]]:
+        """(RoleArn, the access key id handed out for it) for every AssumeRole* answer, in order."""
+        with self.middleware.lock:
+            return list(self.middleware.issued_keys)
+
     def issued_secrets(self) -> set[str]:
         """Every SecretAccessKey and SessionToken the server handed out in an AssumeRole* answer."""
         with self.middleware.lock:
@@ -313,6 +329,8 @@ class MotoServer:
             self.middleware.roles.clear()
             self.middleware.assume_params.clear()
             self.middleware.signed.clear()
+            self.middleware.assume_signers.clear()
+            self.middleware.issued_keys.clear()
 
     def inject(self, fault: Fault) -> Fault:
         """Answer matching requests with ``fault`` (first matching fault wins); returns it to read ``hits``."""

@@ -51,12 +51,16 @@ class FakeSts:
         self.delay = threading.Event()  # set = no delay
         self.delay.set()
         self.issued: list[Credentials] = []
+        self.sources: list[Credentials | None] = []
         self._lock = threading.Lock()
 
-    def assume_role(self, request: AssumeRequest, duration_seconds: int | None) -> Credentials:
+    def assume_role(
+        self, request: AssumeRequest, duration_seconds: int | None, *, source: Credentials | None = None
+    ) -> Credentials:
         self.delay.wait(5)
         with self._lock:
             self.calls["AssumeRole"] += 1
+            self.sources.append(source)
             self.durations.append(duration_seconds)
             if self.errors:
                 raise self.errors.pop(0)

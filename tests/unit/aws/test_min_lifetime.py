@@ -37,8 +37,8 @@ def test_a_fresh_session_too_short_for_a_new_process_is_refused(sts: FakeSts, cl
     sts_short = AssumeRequest(REQ.role_arn, "tgo-test", 3600)
     real = sts.assume_role
 
-    def short(request: AssumeRequest, duration: int | None) -> Credentials:
-        return replace(real(request, duration), expiration=clock.now() + timedelta(minutes=10))
+    def short(request: AssumeRequest, duration: int | None, *, source: Credentials | None = None) -> Credentials:
+        return replace(real(request, duration, source=source), expiration=clock.now() + timedelta(minutes=10))
 
     sts.assume_role = short  # type: ignore[method-assign]
     with pytest.raises(RoleAssumeError, match="TGO_IAM_MIN_LIFETIME") as caught:
@@ -71,8 +71,8 @@ def test_every_session_obtained_feeds_the_redactor(sts: FakeSts, clock: ManualCl
     cache = _cache(sts, clock, redactor=redactor)
     real = sts.assume_role
 
-    def long_token(request: AssumeRequest, duration: int | None) -> Credentials:
-        creds = real(request, duration)
+    def long_token(request: AssumeRequest, duration: int | None, *, source: Credentials | None = None) -> Credentials:
+        creds = real(request, duration, source=source)
         return replace(creds, session_token=f"{creds.session_token}-{'t' * 40}")
 
     sts.assume_role = long_token  # type: ignore[method-assign]
