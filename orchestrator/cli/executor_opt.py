@@ -52,8 +52,11 @@ def build_executor(
     mode: str,
     max_per_account: int | None,
     cancel: threading.Event,
+    auth_provider: bool = False,
 ) -> Executor | None:
-    """The Dask executor the flags ask for, or None for the local one. See the module doc."""
+    """The Dask executor the flags ask for, or None for the local one. See the module doc.
+    ``auth_provider``: ``--auth-provider-cmd`` is set, which a Dask executor refuses (UsageError):
+    its workers assume roles with their own base identity, where the command never runs."""
     value = flag or runtime.environ.get(EXECUTOR_ENV) or "local"
     source = "--executor" if flag else EXECUTOR_ENV
     if value == "local":
@@ -70,6 +73,14 @@ def build_executor(
     from orchestrator.execution.dask_spec import parse_dask_spec, require_dask
 
     parse_dask_spec(value, flag=source)
+    if auth_provider:
+        raise UsageError(
+            "--auth-provider-cmd cannot be used with a Dask executor: its workers assume each role with "
+            "their own base identity, and the command runs only here",
+            attr=source,
+            hint="run the command on each worker before it starts (its credentials become the worker's base "
+            "identity), or use --executor local",
+        )
     require_dask(source)
     return make_dask_executor(
         value,
@@ -110,6 +121,7 @@ def run_executor(
             mode=aws.supply.mode,
             max_per_account=max_per_account,
             cancel=cancel,
+            auth_provider=aws.provider is not None,
         )
         yield executor
     finally:

@@ -356,3 +356,5 @@ def test_cli_executor_values_are_checked_before_anything_runs(dask_world: DaskWo
     assert bad.returncode == 64 and "--executor: 'dask:/nowhere' is not an executor" in bad.stderr
     root = run_tgo(env, live, "drift", "--worker-root", "/srv/live")
     assert root.returncode == 64 and "--worker-root needs a Dask executor" in root.stderr
+    provider = run_tgo({**env, "TG_AUTH_PROVIDER_CMD": "/bin/false"}, live, "drift", "--executor", "dask-local:1")
+    assert provider.returncode == 64 and "--auth-provider-cmd cannot be used with a Dask executor" in provider.stderr
