@@ -92,7 +92,7 @@ def register(group: click.Group) -> None:
         default=None,
         help="With --resume: the statuses to plan again, comma-separated (default error,skipped; e.g. drifted,error).",
     )
-    @click_process_flags_only(("max_per_account", "auth_provider_cmd", *IAM_DESTS))
+    @click_process_flags_only(("max_per_account", "auth_provider_cmd", "worker_git", *IAM_DESTS))
     def drift_cmd(**flags: Any) -> int:
         """Plan every selected module and report drift (drift.json, drift.md, drift.junit.xml). Never applies."""
         return _drift(flags)
@@ -154,6 +154,7 @@ def _drift(flags: dict[str, Any]) -> int:
         aws,
         flags.get("executor"),
         worker_root=flags.get("worker_root"),
+        worker_git=flags.get("worker_git"),
         working_dir=options.working_dir,
         tf_path=options.tf_path,
         max_per_account=options.max_per_account,

@@ -1,10 +1,13 @@
-"""``--executor`` and ``--worker-root`` for run-all, run and drift: which executor runs the modules.
+"""``--executor``, ``--worker-root`` and ``--worker-git`` for run-all, run and drift: which executor
+runs the modules, and where its workers find the repository.
 
 ``local`` (the default; also ``TGO_EXECUTOR``) keeps today's thread pool (None here: the run engine
 builds it). ``dask://HOST:PORT`` / ``dask-local[:N]`` build the Dask executor
 (:func:`orchestrator.execution.dask_executor.make_dask_executor`), which the caller closes.
-Raises UsageError for a bad value, a missing Dask install or ``--worker-root`` without Dask; ToolError
-(exit 3) when the scheduler cannot be reached or a worker's terraform differs.
+Raises UsageError for a bad value, a missing Dask install, ``--worker-root`` / ``--worker-git``
+without Dask, both at once, or a tree ``--worker-git`` cannot ship (not in git, uncommitted changes:
+:func:`orchestrator.execution.git_source.client_source`); ToolError (exit 3) when the scheduler
+cannot be reached, a worker cannot check out the commit, or a worker's terraform differs.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from orchestrator.app.auth import AwsAuth
 from orchestrator.errors import UsageError
 from orchestrator.execution.base import Executor
 from orchestrator.execution.dask_spec import is_dask
+from orchestrator.execution.git_source import WORKER_GIT_ENV, GitSource, client_source
 from orchestrator.runtime import Runtime
 from orchestrator.terraform.binary import resolve_terraform
 
@@ -28,6 +32,10 @@ EXECUTOR_HELP = (
     "(N local Dask worker processes); Dask needs pip install 'tgo[dask]'"
 )
 WORKER_ROOT_HELP = "with a Dask executor: the repository's path on the workers, when not the client's"
+WORKER_GIT_HELP = (
+    "with a Dask executor: the workers check out this repository's HEAD commit from REMOTE (a remote name "
+    "such as origin, or a URL; also TGO_WORKER_GIT); refused with uncommitted changes"
+)
 
 
 def finish_executor(runtime: Runtime, executor: Executor | None) -> None:
@@ -50,6 +58,7 @@ def build_executor(
     working_dir: Path,
     tf_path: str | None,
     mode: str,
+    worker_git: str | None = None,
     max_per_account: int | None,
     cancel: threading.Event,
     auth_provider: bool = False,
@@ -59,12 +68,18 @@ def build_executor(
     its workers assume roles with their own base identity, where the command never runs."""
     value = flag or runtime.environ.get(EXECUTOR_ENV) or "local"
     source = "--executor" if flag else EXECUTOR_ENV
+    git_value = worker_git or runtime.environ.get(WORKER_GIT_ENV) or None
     if value == "local":
-        if worker_root:
-            raise UsageError(
-                "--worker-root needs a Dask executor", attr="--worker-root", hint="add --executor dask://HOST:PORT"
-            )
+        for name, given in (("--worker-root", worker_root), ("--worker-git", worker_git)):
+            if given:
+                raise UsageError(f"{name} needs a Dask executor", attr=name, hint="add --executor dask://HOST:PORT")
         return None
+    if worker_root and git_value:
+        raise UsageError(
+            "--worker-root and --worker-git both say where the workers find the repository",
+            attr="--worker-git" if worker_git else WORKER_GIT_ENV,
+            hint="give one of them",
+        )
     if not is_dask(value):
         raise UsageError(
             f"{value!r} is not an executor", attr=source, hint="use local, dask://HOST:PORT or dask-local[:N]"
@@ -82,6 +97,7 @@ def build_executor(
             "identity), or use --executor local",
         )
     require_dask(source)
+    git = _git_source(runtime, git_value, working_dir)
     return make_dask_executor(
         value,
         run_id=uuid.uuid4().hex[:12],
@@ -90,9 +106,19 @@ def build_executor(
         terraform=resolve_terraform(tf_path, None, runtime.environ, runtime.cwd) if tf_path else None,
         mode="env" if mode == "env" else "broker",
         worker_root=worker_root,
+        git=git,
         max_per_account=max_per_account,
         cancel=cancel,
     )
+
+
+def _git_source(runtime: Runtime, value: str | None, working_dir: Path) -> GitSource | None:
+    """The commit the workers check out (None without ``--worker-git``), said in one line."""
+    if value is None:
+        return None
+    git = client_source(value, working_dir, runtime.environ, runtime.cwd)
+    runtime.console.error(f"[tgo] the Dask workers check out {git.describe()}")
+    return git
 
 
 @contextmanager
@@ -106,6 +132,7 @@ def run_executor(
     tf_path: str | None,
     max_per_account: int | None,
     cancel: threading.Event,
+    worker_git: str | None = None,
 ) -> Iterator[Executor | None]:
     """:func:`build_executor` for one command's run; on the way out, also on an error, Ctrl-C or a
     signal turned into an exception, :func:`finish_executor` and then ``aws.close()`` (the broker's
@@ -116,6 +143,7 @@ def run_executor(
             runtime,
             flag,
             worker_root=worker_root,
+            worker_git=worker_git,
             working_dir=working_dir,
             tf_path=tf_path,
             mode=aws.supply.mode,

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from orchestrator.cli.executor_opt import EXECUTOR_HELP, WORKER_ROOT_HELP
+from orchestrator.cli.executor_opt import EXECUTOR_HELP, WORKER_GIT_HELP, WORKER_ROOT_HELP
 from orchestrator.errors import UsageError
 
 MAX_PER_ACCOUNT_ENV = "TGO_MAX_PER_ACCOUNT"
@@ -64,6 +64,7 @@ PROCESS_FLAGS: tuple[Flag, ...] = (
     ),
     Flag("--executor", "executor", EXECUTOR_HELP),
     Flag("--worker-root", "worker_root", WORKER_ROOT_HELP),
+    Flag("--worker-git", "worker_git", WORKER_GIT_HELP),
     Flag(
         "--max-per-account",
         "max_per_account",

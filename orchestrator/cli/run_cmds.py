@@ -280,6 +280,7 @@ def _run(args: tuple[str, ...], *, single: bool, group_all: bool = False, stacks
         aws,
         parsed.one("--executor"),
         worker_root=parsed.one("--worker-root"),
+        worker_git=parsed.one("--worker-git"),
         working_dir=options.working_dir,
         tf_path=options.tf_path,
         max_per_account=options.max_per_account,

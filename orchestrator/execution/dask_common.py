@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from orchestrator.aws.supply import CredentialMode
+from orchestrator.execution.git_source import GitSource
 from orchestrator.execution.task import ModuleTask, TaskResult
 
 EVENT_TOPIC = "tgo-module-events"
@@ -24,7 +25,9 @@ def plugin_name(run_id: str) -> str:
 class WorkerSetup:
     """What a worker needs to know about a run (no credential): ``terraform`` (the client's binary)
     and its ``terraform_version``, the client's repository root and the worker's (None: the same
-    path), how terraform gets credentials, and ``max_per_account`` (None: no cap)."""
+    path), how terraform gets credentials, and ``max_per_account`` (None: no cap). ``git`` (with
+    ``--worker-git``): the commit each worker checks out; its checkout then replaces
+    ``git.client_root`` (the client's repository root), instead of ``worker_root``."""
 
     run_id: str
     client_root: str
@@ -33,6 +36,7 @@ class WorkerSetup:
     worker_root: str | None = None
     mode: CredentialMode = "broker"
     max_per_account: int | None = None
+    git: GitSource | None = None
 
 
 def _now() -> datetime:

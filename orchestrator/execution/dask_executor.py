@@ -46,6 +46,7 @@ from orchestrator.errors import ToolError
 from orchestrator.execution.base import EventSink
 from orchestrator.execution.dask_common import EVENT_TOPIC, WorkerSetup, lost_during_apply, plugin_name, writes_state
 from orchestrator.execution.dask_spec import DEFAULT_LOCAL_THREADS, DaskSpec, parse_dask_spec, require_dask
+from orchestrator.execution.git_source import GitSource
 from orchestrator.execution.task import ModuleEvent, ModuleTask, TaskResult
 from orchestrator.terraform.binary import check_terraform, resolve_terraform
 
@@ -355,6 +356,7 @@ def make_dask_executor(
     terraform: str | None = None,
     mode: CredentialMode = "broker",
     worker_root: str | None = None,
+    git: GitSource | None = None,
     max_per_account: int | None = None,
     threads: int | None = None,
     cancel: threading.Event | None = None,
@@ -364,7 +366,8 @@ def make_dask_executor(
 
     ``environ``: the client's environment; a local cluster's workers get it as theirs (their base
     identity, as a local terraform would), remote workers keep their own. ``root``: the client's
-    repository root, which ``worker_root`` replaces on the workers. ``terraform``: the client's
+    repository root, which ``worker_root`` replaces on the workers. ``git``: the commit each worker
+    checks out (``--worker-git``; its checkout replaces the client's repository root). ``terraform``: the client's
     binary (default: ``TG_TF_PATH`` / ``PATH``); every worker must report its version. ``threads``:
     threads per local worker. ``cancel``: when set (Ctrl-C), the run's terraform processes on the
     workers get SIGINT. Raises UsageError for a malformed value or without Dask installed, ToolError
@@ -383,6 +386,7 @@ def make_dask_executor(
         worker_root=worker_root,
         mode=mode,
         max_per_account=max_per_account,
+        git=git,
     )
     executor = connect(spec, run_id=run_id, environ=environ, setup=setup, connect_timeout=connect_timeout)
     if cancel is not None:
@@ -450,7 +454,8 @@ def connect(
             cluster.close()
         message = str(err) if isinstance(err, ToolError) else f"the Dask cluster at {address}: {_first_line(err)}"
         raise ToolError(message.splitlines()[0] if message else repr(err)) from None
-    return DaskExecutor(client, cluster=cluster, run_id=run_id, description=spec.describe())
+    description = spec.describe() + (f", workers on {setup.git.describe()}" if setup.git else "")
+    return DaskExecutor(client, cluster=cluster, run_id=run_id, description=description)
 
 
 def _plugin(setup: WorkerSetup) -> Any:

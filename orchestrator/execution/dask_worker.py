@@ -13,7 +13,10 @@ and the :class:`~orchestrator.execution.run_task.WorkerServices` every task of t
   result, "worker lost during apply: the state lock may be held". A read-only command is simply run
   again (the client sees the second ``started`` and reports a retry); how often is the scheduler's
   ``distributed.scheduler.allowed-failures`` (tgo's local cluster: 1, so once);
-- maps the client's repository root to the worker's (``WorkerSetup.worker_root``);
+- maps the client's repository root to the worker's (``WorkerSetup.worker_root``), or, with
+  ``--worker-git`` (``WorkerSetup.git``), to the worker's checkout of the client's commit, made by the
+  plugin's setup (:func:`~orchestrator.execution.git_checkout.ensure_checkout`: once per commit
+  and worker host, reused by later runs);
 - holds the account's cluster-wide ``Semaphore`` with ``--max-per-account``;
 - publishes ``started`` / ``retried`` / ``released`` / ``finished`` on :data:`EVENT_TOPIC`.
 
@@ -45,6 +48,7 @@ from orchestrator.execution.dask_common import (
     plugin_name,
     writes_state,
 )
+from orchestrator.execution.git_checkout import cache_dir, ensure_checkout
 from orchestrator.execution.run_task import WorkerServices, run_task
 from orchestrator.execution.task import ModuleEvent, ModuleTask, TaskResult
 from orchestrator.execution.worker_credentials import WorkerCredentials
@@ -66,9 +70,17 @@ class TgoWorkerPlugin(WorkerPlugin):
         self.credentials: WorkerCredentials | None = None
 
     def setup(self, worker: Any) -> None:
-        """Raises ToolError when the worker's terraform is not the client's version."""
-        config = self.config
+        """Raises ToolError when the worker cannot check out the run's commit (``--worker-git``) or
+        its terraform is not the client's version."""
         environ = dict(os.environ)
+        git = self.config.git
+        if git is not None:
+            try:
+                checkout = ensure_checkout(git.url, git.commit, cache_dir(environ), environ)
+            except ToolError as err:
+                raise ToolError(f"Dask worker {worker.address}: {err.format()}") from None
+            self.config = replace(self.config, client_root=git.client_root, worker_root=str(checkout))
+        config = self.config
         if config.terraform is not None and config.terraform_version is not None:
             binary = self.map_path(config.terraform)
             try:
@@ -112,7 +124,7 @@ class TgoWorkerPlugin(WorkerPlugin):
         data = rebase_value(task.config.model_dump(), old, new)
         return replace(
             task,
-            root=new,
+            root=rebase_path(task.root, old, new),  # the run's root may be below the repository's
             config=ModuleConfig.model_validate(data),
             plan_file=rebase_path(task.plan_file, old, new) if task.plan_file else None,
         )
