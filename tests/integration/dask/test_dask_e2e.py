@@ -34,11 +34,12 @@ from orchestrator.errors import ToolError
 from orchestrator.execution.dask_common import LOST_DURING_APPLY, WorkerSetup
 from orchestrator.execution.dask_executor import DaskExecutor, connect, make_dask_executor
 from orchestrator.execution.dask_spec import parse_dask_spec
+from orchestrator.execution.git_source import GitSource
 from orchestrator.execution.task import ModuleEvent
 from orchestrator.report.drift_model import DriftReport
 from orchestrator.report.run_model import RunReport
 from orchestrator.terraform.commands import TfCommand
-from tests.integration.dask.conftest import WRAPPER, kill_paused, outputs_only_task
+from tests.integration.dask.conftest import MAIN_TF, WRAPPER, kill_paused, outputs_only_task
 from tests.integration.drift.conftest import ACCOUNTS, World, reduce_tree
 from tests.support.cli import run_tgo
 from tests.support.moto_server import MotoServer, free_port
@@ -358,3 +359,51 @@ def test_cli_executor_values_are_checked_before_anything_runs(dask_world: DaskWo
     assert root.returncode == 64 and "--worker-root needs a Dask executor" in root.stderr
     provider = run_tgo({**env, "TG_AUTH_PROVIDER_CMD": "/bin/false"}, live, "drift", "--executor", "dask-local:1")
     assert provider.returncode == 64 and "--auth-provider-cmd cannot be used with a Dask executor" in provider.stderr
+
+
+def _git(cwd: Path, *args: str) -> str:
+    ident = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@e"}
+    env = {**os.environ, **ident, "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(cwd)}
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout
+
+
+def test_worker_git_runs_the_clients_commit_in_a_per_commit_checkout_on_the_workers(
+    dask_world: DaskWorld, tmp_path: Path
+) -> None:
+    """The tree lives in a git repository; the client runs from its own clone (another path), the
+    workers check the client's HEAD out of the origin into their cache, once per commit, and
+    terraform runs there. Uncommitted changes are refused before any worker is asked (exit 64), a
+    commit that was never pushed fails the workers' setup with one line (exit 3 through the CLI)."""
+    origin = tmp_path / "origin"
+    for name in ("a", "b"):
+        outputs_only_task(origin / "live", name, "terraform", "plan")
+    _git(origin, "init", "-q")
+    _git(origin, "add", "-A")
+    _git(origin, "commit", "-q", "-m", "tree")
+    commit = _git(origin, "rev-parse", "HEAD").strip()
+    _git(tmp_path, "clone", "-q", str(origin), "client")
+    live = tmp_path / "client" / "live"
+    env, address = dask_world.world.box.env, dask_world.executor.scheduler_address.replace("tcp://", "dask://")
+    flags = ("--executor", address, "--worker-git", "origin", "--progress", "plain")
+    done = run_tgo(env, live, "run-all", "plan", *flags, "--report-file", str(tmp_path / "report.json"))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f"[tgo] the Dask workers check out commit {commit[:12]} of {origin}" in done.stderr
+    report = json.loads((tmp_path / "report.json").read_text())
+    checkout = Path(env["HOME"]) / ".cache" / "tgo" / "checkouts"
+    dirs = {m["path"]: Path(m["working_dir"]) for m in report["modules"]}
+    assert sorted(dirs) == ["a", "b"] and {m["status"] for m in report["modules"]} == {"succeeded"}
+    for name, where in dirs.items():
+        assert where.is_relative_to(checkout) and where.parts[-3:] == (commit, "live", name), where
+        assert (where / ".terraform").is_dir()  # terraform init ran in the checkout, not in the client's clone
+    assert not (live / "a" / ".terraform").exists()
+    assert sorted(p.name for p in dirs["a"].parents[1].parent.iterdir()) == [".lock", commit, "repo.git"]
+
+    (live / "a" / "main.tf").write_text(MAIN_TF.replace("v-", "w-"))
+    dirty = run_tgo(env, live, "run-all", "plan", *flags)
+    assert dirty.returncode == 64 and "Traceback" not in dirty.stderr, dirty.stderr
+    assert f"--worker-git: uncommitted changes under {live} (live/a/main.tf)" in dirty.stderr
+    _git(live, "commit", "-q", "-am", "not pushed")
+    unpushed = _git(live, "rev-parse", "HEAD").strip()
+    setup = WorkerSetup(run_id="gone", client_root=str(live), git=GitSource(str(origin), unpushed, str(live.parent)))
+    with pytest.raises(ToolError, match=f"^Dask worker tcp://.*: commit {unpushed[:12]} is not on {origin} \\(push it"):
+        connect(parse_dask_spec(address), run_id="gone", environ=env, setup=setup)

@@ -181,7 +181,9 @@ def test_a_commit_not_on_the_remote_and_an_unreachable_remote_are_one_line(repos
     assert not list(cache.glob("*/" + repos.commit))
 
 
-def test_the_worker_plugin_maps_the_repository_root_to_its_checkout(repos: SimpleNamespace) -> None:
+def test_the_worker_plugin_maps_the_repository_root_to_its_checkout(
+    repos: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pytest.importorskip("distributed")
     from orchestrator.execution.dask_worker import TgoWorkerPlugin
 
@@ -189,11 +191,10 @@ def test_the_worker_plugin_maps_the_repository_root_to_its_checkout(repos: Simpl
     source = client_source("origin", live, repos.env, repos.tmp)
     plugin = TgoWorkerPlugin(WorkerSetup(run_id="g", client_root=str(live), git=source, mode="env"))
     cache = repos.tmp / "cache"
-    os.environ["TGO_WORKER_CACHE"] = str(cache)  # the worker's own environment
+    monkeypatch.setenv("TGO_WORKER_CACHE", str(cache))  # the worker's own environment
     try:
         plugin.setup(SimpleNamespace(address="tcp://w:1"))
     finally:
-        del os.environ["TGO_WORKER_CACHE"]
         plugin.teardown(SimpleNamespace(address="tcp://w:1"))
     checkout = cache / repo_key(source.url) / source.commit
     cfg = ModuleConfig(path=live / "m", config_file=live / "m" / "terragrunt.hcl", inputs={"mod": str(repos.client)})
