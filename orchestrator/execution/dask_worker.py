@@ -26,6 +26,7 @@ one plugin's services.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 from collections.abc import Iterator
@@ -69,17 +70,22 @@ class TgoWorkerPlugin(WorkerPlugin):
         self.services: WorkerServices | None = None
         self.credentials: WorkerCredentials | None = None
 
-    def setup(self, worker: Any) -> None:
+    async def setup(self, worker: Any) -> None:
         """Raises ToolError when the worker cannot check out the run's commit (``--worker-git``) or
-        its terraform is not the client's version."""
+        its terraform is not the client's version. The checkout runs in a thread: a long fetch must
+        not stop the worker's event loop (its heartbeats)."""
         environ = dict(os.environ)
         git = self.config.git
         if git is not None:
             try:
-                checkout = ensure_checkout(git.url, git.commit, cache_dir(environ), environ)
+                checkout = await asyncio.to_thread(ensure_checkout, git.url, git.commit, cache_dir(environ), environ)
             except ToolError as err:
                 raise ToolError(f"Dask worker {worker.address}: {err.format()}") from None
             self.config = replace(self.config, client_root=git.client_root, worker_root=str(checkout))
+        self._prepare(worker, environ)
+
+    def _prepare(self, worker: Any, environ: dict[str, str]) -> None:
+        """The terraform check and the run's services (see :meth:`setup`)."""
         config = self.config
         if config.terraform is not None and config.terraform_version is not None:
             binary = self.map_path(config.terraform)

@@ -3,6 +3,7 @@ per-commit checkout, with the real git over repositories made in tmp."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import subprocess
@@ -193,7 +194,7 @@ def test_the_worker_plugin_maps_the_repository_root_to_its_checkout(
     cache = repos.tmp / "cache"
     monkeypatch.setenv("TGO_WORKER_CACHE", str(cache))  # the worker's own environment
     try:
-        plugin.setup(SimpleNamespace(address="tcp://w:1"))
+        asyncio.run(plugin.setup(SimpleNamespace(address="tcp://w:1")))
     finally:
         plugin.teardown(SimpleNamespace(address="tcp://w:1"))
     checkout = cache / repo_key(source.url) / source.commit
