@@ -37,7 +37,7 @@ from orchestrator.console.progress import ProgressChoice, choose_progress
 from orchestrator.errors import EXIT_FAILED, EXIT_INTERRUPTED, AuthError, UsageError
 from orchestrator.execution.base import Executor
 from orchestrator.execution.local import LocalExecutor
-from orchestrator.execution.run_task import WorkerServices
+from orchestrator.execution.run_task import LOCAL_WORKER, WorkerServices
 from orchestrator.execution.task import TaskResult
 from orchestrator.output import OutputMode, RunOutput
 from orchestrator.outputs.reader import Mode as OutputsMode
@@ -349,12 +349,27 @@ def _report(
         interrupted_by=signame if signame in {"SIGINT", "SIGTERM", "SIGHUP"} else None,
         locks_left=locks_left(selection, options.command, ended),
         modules=modules,
-        sts=StsStats(**services.sts_stats()) if services.sts_stats is not None else None,
+        sts=_sts(services, ended.outcomes),
     )
     # Always kept in the run directory (the next run's ETA reads it); --report-file names another place.
     report_file = options.report_file or run_dir / "report.json"
     save_report(report, report_file, run_dir, runtime.console.error, redact=runtime.console.redact)
     return report
+
+
+def _sts(services: RunServices, outcomes: Mapping[Path, Outcome[Path, ModuleDone]]) -> StsStats | None:
+    """This process's STS counters plus, from the results, the AssumeRole calls of each worker that
+    ran tasks for it (a worker reports its running total: the largest one is its count)."""
+    if services.sts_stats is None:
+        return None
+    workers: dict[str, int] = {}
+    for outcome in outcomes.values():
+        run = outcome.value.run if outcome.value is not None else None
+        if run is not None and run.worker not in ("", LOCAL_WORKER):
+            workers[run.worker] = max(workers.get(run.worker, 0), run.sts_calls)
+    stats = dict(services.sts_stats())
+    stats["assume_role_calls"] = stats.get("assume_role_calls", 0) + sum(workers.values())
+    return StsStats(**stats, workers=workers)
 
 
 def _with_mode(result: ModuleResult, cfg: ModuleConfig, mode_of: Callable[[ModuleConfig], str] | None) -> ModuleResult:

@@ -14,9 +14,9 @@ import click
 
 from orchestrator.app.auth import auth_check
 from orchestrator.aws.preflight import format_table
-from orchestrator.cli.aws_auth import aws_auth
 from orchestrator.cli.process_flags import ProcessFlags, click_role_flags
 from orchestrator.cli.run_cmds import make_loader
+from orchestrator.cli.services import aws_auth
 from orchestrator.runtime import Runtime
 
 

@@ -13,11 +13,11 @@ import click
 from orchestrator.accounts import AccountConvention
 from orchestrator.app.drift import DriftOptions, DriftResult, drift
 from orchestrator.app.resume import Resume, from_drift_report, parse_only
-from orchestrator.app.run import RunServices, default_parallelism
-from orchestrator.cli.aws_auth import aws_auth
+from orchestrator.app.run import default_parallelism
 from orchestrator.cli.executor_opt import EXECUTOR_HELP, WORKER_ROOT_HELP, run_executor
 from orchestrator.cli.process_flags import IAM_DESTS, ProcessFlags, click_process_flags_only
 from orchestrator.cli.run_cmds import make_loader, shutdown_timeout
+from orchestrator.cli.services import aws_auth, run_services
 from orchestrator.console import github
 from orchestrator.console.progress import on_github
 from orchestrator.errors import UsageError
@@ -141,13 +141,10 @@ def _drift(flags: dict[str, Any]) -> int:
     runtime = Runtime.from_os()
     options = options_from(flags, runtime)
     aws = aws_auth(ProcessFlags.from_click(flags, runtime.environ), runtime)
-    services = RunServices(
-        loader=make_loader(runtime, aws, cache_dir=options.working_dir),
-        credentials_env=aws.credentials_env,
-        sts_stats=aws.sts_stats,
-        placement=aws.placement(ask_base=bool(options.accounts)),
-        credential_mode=aws.credential_mode,
-        state_outputs=aws.state_outputs(),
+    services = run_services(
+        aws,
+        make_loader(runtime, aws, cache_dir=options.working_dir),
+        by_account=bool(options.accounts) or options.max_per_account is not None,
     )
     with run_executor(
         runtime,

@@ -23,13 +23,13 @@ from orchestrator.accounts import (
 )
 from orchestrator.app.auth import AwsAuth
 from orchestrator.app.resume import Resume, from_run_report
-from orchestrator.app.run import RunOptions, RunServices, default_parallelism, graph_text, run_all, runs_root
+from orchestrator.app.run import RunOptions, default_parallelism, graph_text, run_all, runs_root
 from orchestrator.app.run_select import Loader
-from orchestrator.cli.aws_auth import aws_auth
 from orchestrator.cli.executor_opt import run_executor
 from orchestrator.cli.load_flags import click_load_flags, load_options
 from orchestrator.cli.process_flags import ProcessFlags
 from orchestrator.cli.run_argv import RunArgv, flags_help, split_run_argv
+from orchestrator.cli.services import aws_auth, run_services
 from orchestrator.config.services import LoadOptions
 from orchestrator.console import github
 from orchestrator.console.confirm import confirm_lines
@@ -252,28 +252,29 @@ def _run(args: tuple[str, ...], *, single: bool, group_all: bool = False, stacks
         options = dataclasses.replace(options, include_dirs=(*options.include_dirs, *rel))
     aws = aws_auth(ProcessFlags.from_argv(parsed.one, runtime.environ), runtime)
     aws.previous_report = options.report_file
-    services = RunServices(
-        loader=make_loader(
-            runtime,
-            aws,
-            cache_dir=None if parsed.flag("--no-cache") else runs_root(options.working_dir, single=single),
-            options=load_options(runtime, parsed.many("--feature"), parsed.flag("--no-run-cmd")),
-            source=options.source,
-            single=single,
-        ),
-        credentials_env=aws.credentials_env,
-        preflight=None if parsed.flag("--no-preflight") else aws.preflight_and_print,
-        sts_stats=aws.sts_stats,
-        confirm=None
+    loader = make_loader(
+        runtime,
+        aws,
+        cache_dir=None if parsed.flag("--no-cache") else runs_root(options.working_dir, single=single),
+        options=load_options(runtime, parsed.many("--feature"), parsed.flag("--no-run-cmd")),
+        source=options.source,
+        single=single,
+    )
+    confirm = (
+        None
         if single
         else make_confirm(
             parsed,
             stdin_tty=sys.stdin.isatty(),
             account_of=_lazy_accounts(options.working_dir, AccountConvention.from_env(runtime.environ)),
-        ),
-        placement=aws.placement(ask_base=bool(options.accounts)),
-        credential_mode=aws.credential_mode,
-        state_outputs=aws.state_outputs(),
+        )
+    )
+    services = run_services(
+        aws,
+        loader,
+        by_account=bool(options.accounts) or options.max_per_account is not None,
+        preflight=not parsed.flag("--no-preflight"),
+        confirm=confirm,
     )
     with run_executor(
         runtime,

@@ -103,9 +103,9 @@ def clean_cmd(working_dir: str | None) -> int:
 @click.option("--no-stack-generate", is_flag=True, help="Do not generate the stacks first.")
 def output_cmd(working_dir: str | None, source_map: tuple[str, ...], fmt: str, no_stack_generate: bool) -> int:
     """Print each unit's outputs keyed by unit name (nested stacks nested)."""
-    from orchestrator.cli.aws_auth import aws_auth
     from orchestrator.cli.process_flags import ProcessFlags
     from orchestrator.cli.run_cmds import make_loader
+    from orchestrator.cli.services import aws_auth
 
     runtime = with_source_map(Runtime.from_os(), source_map)
     root = _working_dir(runtime, working_dir)

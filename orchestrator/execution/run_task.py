@@ -64,6 +64,10 @@ def _no_sts() -> int:
     return 0
 
 
+LOCAL_WORKER = "local"
+"""The ``worker`` of tasks run by this process (its STS calls are in its own cache's counters)."""
+
+
 @dataclass
 class WorkerServices:
     """What a side that runs tasks holds: the base environment, the credentials (its own cache), its
@@ -74,7 +78,7 @@ class WorkerServices:
     credentials_env: CredentialsEnv = no_credentials
     group: ProcessGroup = field(default_factory=ProcessGroup)
     cancel: threading.Event = field(default_factory=threading.Event)
-    worker: str = "local"
+    worker: str = LOCAL_WORKER
     redact: Callable[[str], str] = str
     sts_calls: Callable[[], int] = _no_sts
     read_outputs: OutputsReader = terraform_outputs

@@ -39,6 +39,11 @@ class StsStats(_Model):
     broker_refreshes: int = Field(
         default=0, description="Times the broker handed a profile a newer session than it had served before."
     )
+    workers: dict[str, int] = Field(
+        default_factory=dict,
+        description="With a Dask executor: AssumeRole calls each worker (by address) made for this run; "
+        "assume_role_calls counts them too.",
+    )
 
 
 class ModuleResult(_Model):

@@ -180,6 +180,8 @@ def test_drift_on_dask_matches_a_local_run_and_stays_near_one_sts_call_per_role(
     assert calls == 0
     per_worker = dask_world.executor.assume_role_calls()
     assert len(per_worker) == WORKERS and sum(per_worker.values()) == dask_world.apply_calls
+    sts = dask_world.applied.sts  # the run report, built from the results: the same figures
+    assert sts is not None and sts.workers == per_worker and sts.assume_role_calls >= dask_world.apply_calls
 
 
 def test_a_worker_killed_during_a_plan_reruns_it_and_the_run_completes(dask_world: DaskWorld) -> None:
