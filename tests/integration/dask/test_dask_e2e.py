@@ -193,7 +193,7 @@ def test_a_worker_killed_during_a_plan_reruns_it_and_the_run_completes(dask_worl
     kill_paused(dask_world.pause_dir, "plan")
     thread.join(timeout=300)
     mods = {m.path: m for m in ran["r"].modules}
-    assert ran["r"].exit_code == 0
+    assert ran["r"].exit_code == 0, [(m.path, m.status, m.attempts, m.reason) for m in ran["r"].modules]
     assert mods["stage/us-east-1/stage/network"].status == "succeeded"
     assert mods["stage/us-east-1/stage/network"].attempts == 2
 
