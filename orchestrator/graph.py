@@ -14,6 +14,7 @@ between processes, and imports networkx (slow to import) only to describe a cycl
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,83 +169,96 @@ def check_graph(configs: Mapping[Path, GraphConfig], *, base: Path | None = None
 
 
 class StackGraph:
-    """A DAG of modules. Use :meth:`build`; the constructor takes an already checked graph."""
+    """A DAG of modules. Use :meth:`build`; the constructor takes an already checked graph.
 
-    def __init__(self, graph: nx.DiGraph[Path]) -> None:
-        self._g = graph
+    Plain adjacency sets (networkx, slow to import, is only used to describe a cycle)."""
+
+    def __init__(self, edges: Mapping[Path, Iterable[Path]]) -> None:
+        """``edges``: every node -> the nodes it points to (each target also a key)."""
+        self._out: dict[Path, frozenset[Path]] = {p: frozenset(targets) for p, targets in edges.items()}
+        into: dict[Path, set[Path]] = {p: set() for p in self._out}
+        for path, targets in self._out.items():
+            for target in targets:
+                into[target].add(path)
+        self._in: dict[Path, frozenset[Path]] = {p: frozenset(s) for p, s in into.items()}
 
     @classmethod
     def build(cls, configs: Mapping[Path, GraphConfig], *, base: Path | None = None) -> StackGraph:
         """Graph over ``configs`` (keyed by module dir). ``base`` only shortens paths in messages."""
-        _check_targets(configs, base)
-        g = _networkx_graph(configs)
-        _raise_cycle(configs, g, base)
-        return cls(g)
+        check_graph(configs, base=base)
+        return cls({path: config.dependency_paths for path, config in configs.items()})
 
     @property
     def nodes(self) -> list[Path]:
-        return sorted(self._g.nodes)
+        return sorted(self._out)
 
-    @property
-    def graph(self) -> nx.DiGraph[Path]:
-        """A copy of the underlying networkx graph."""
-        return self._g.copy()
+    def _edges(self) -> list[tuple[Path, Path]]:
+        return sorted((a, b) for a, targets in self._out.items() for b in targets)
 
     def dependencies_of(self, path: Path) -> list[Path]:
-        return sorted(self._g.successors(path))
+        return sorted(self._out[path])
 
     def dependents_of(self, path: Path) -> list[Path]:
-        return sorted(self._g.predecessors(path))
+        return sorted(self._in[path])
+
+    @staticmethod
+    def _reach(adjacency: Mapping[Path, frozenset[Path]], paths: Iterable[Path]) -> set[Path]:
+        start = set(paths)
+        seen: set[Path] = set()
+        todo = list(start)
+        while todo:
+            for nxt in adjacency[todo.pop()]:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return seen - start
 
     def transitive_dependents(self, paths: Iterable[Path]) -> set[Path]:
         """Every module that depends (directly or not) on one of ``paths``; excludes ``paths``."""
-        start = set(paths)
-        import networkx as nx
-
-        out: set[Path] = set()
-        for p in start:
-            out |= nx.ancestors(self._g, p)
-        return out - start
+        return self._reach(self._in, paths)
 
     def transitive_dependencies(self, paths: Iterable[Path]) -> set[Path]:
         """Every module one of ``paths`` depends on (directly or not); excludes ``paths``."""
-        start = set(paths)
-        import networkx as nx
-
-        out: set[Path] = set()
-        for p in start:
-            out |= nx.descendants(self._g, p)
-        return out - start
+        return self._reach(self._out, paths)
 
     def subgraph(self, paths: Iterable[Path]) -> StackGraph:
-        import networkx as nx
-
-        return StackGraph(nx.DiGraph(self._g.subgraph(set(paths))))
+        """The graph induced on ``paths`` (those that are nodes of this graph)."""
+        keep = {p for p in paths if p in self._out}
+        return StackGraph({p: self._out[p] & keep for p in keep})
 
     def reversed(self) -> StackGraph:
         """The same modules with every edge flipped (dependency -> dependent), e.g. for destroy."""
-        import networkx as nx
-
-        return StackGraph(nx.DiGraph(self._g.reverse(copy=True)))
+        return StackGraph(self._in)
 
     def topological_order(self) -> list[Path]:
-        """Edge targets first: a module comes after everything it points to. Ties sorted by path."""
-        import networkx as nx
-
-        return list(reversed(list(nx.lexicographical_topological_sort(self._g, key=str))))
+        """Edge targets first: a module comes after everything it points to. Ties sorted by path
+        string (the reverse of a lexicographical topological sort from the sources)."""
+        pending = {p: len(sources) for p, sources in self._in.items()}
+        ready = [(str(p), p) for p, n in pending.items() if n == 0]
+        heapq.heapify(ready)
+        order: list[Path] = []
+        while ready:
+            _, path = heapq.heappop(ready)
+            order.append(path)
+            for target in self._out[path]:
+                pending[target] -= 1
+                if pending[target] == 0:
+                    heapq.heappush(ready, (str(target), target))
+        order.reverse()
+        return order
 
     def to_json(self, root: Path) -> dict[str, list[object]]:
         rel = _Rel(root)
         return {
             "nodes": [rel(n) for n in self.nodes],
-            "edges": [{"from": rel(a), "to": rel(b)} for a, b in sorted(self._g.edges)],
+            "edges": [{"from": rel(a), "to": rel(b)} for a, b in self._edges()],
         }
 
     def to_dot(self, root: Path) -> str:
         rel = _Rel(root)
         lines = ["digraph {"]
         lines += [f'  "{rel(n)}";' for n in self.nodes]
-        lines += [f'  "{rel(a)}" -> "{rel(b)}";' for a, b in sorted(self._g.edges)]
+        lines += [f'  "{rel(a)}" -> "{rel(b)}";' for a, b in self._edges()]
         lines.append("}")
         return "\n".join(lines) + "\n"
 
@@ -253,7 +267,7 @@ class StackGraph:
         ids = {n: f"n{i}" for i, n in enumerate(self.nodes)}
         lines = ["graph TD"]
         lines += [f'  {ids[n]}["{rel(n)}"]' for n in self.nodes]
-        lines += [f"  {ids[a]} --> {ids[b]}" for a, b in sorted(self._g.edges)]
+        lines += [f"  {ids[a]} --> {ids[b]}" for a, b in self._edges()]
         return "\n".join(lines) + "\n"
 
 

@@ -118,7 +118,7 @@ def _modules(runtime: Runtime, opts: ConfigOptions) -> list[Path]:
 def render_all(runtime: Runtime, opts: ConfigOptions) -> dict[str, Any]:
     """``{"<module path relative to the working dir>": rendered config}`` for the whole tree."""
     modules = _modules(runtime, opts)
-    tree = make_loader(runtime, opts).load_tree(modules, workers=EVAL_WORKERS)
+    tree = make_loader(runtime, opts).load_tree(modules, workers=EVAL_WORKERS, render=True)
     if tree.errors:
         raise ConfigErrors.collect(tree.errors)
     out: dict[str, Any] = {}
@@ -131,7 +131,7 @@ def render_all(runtime: Runtime, opts: ConfigOptions) -> dict[str, Any]:
 def validate_tree(runtime: Runtime, opts: ConfigOptions) -> ValidateResult:
     """Load every module and check the dependency graph; every problem goes into ``errors``."""
     modules = _modules(runtime, opts)
-    tree = make_loader(runtime, opts).load_tree(modules, workers=EVAL_WORKERS, render=False, configs=False)
+    tree = make_loader(runtime, opts).load_tree(modules, workers=EVAL_WORKERS, configs=False)
     errors = list(tree.errors)
     # Modules whose dependencies failed to load are left out of the graph check: their problem
     # is already reported, and a "holds no module" error on top would only add noise.

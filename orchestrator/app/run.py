@@ -18,7 +18,6 @@ Contract:
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import threading
@@ -397,13 +396,3 @@ def preflight_report(runtime: Runtime, options: RunOptions, selection: Selection
         ],
         modules=modules,
     )
-
-
-def graph_text(loader: Loader, root: Path, fmt: str) -> str:
-    """``tgo graph``: the DAG of the tree under ``root`` as dot, json or mermaid text."""
-    selection = select(loader, root, TfCommand("graph"))
-    if fmt == "json":
-        return json.dumps(selection.graph.to_json(selection.root), indent=2)
-    if fmt == "mermaid":
-        return selection.graph.to_mermaid(selection.root)
-    return selection.graph.to_dot(selection.root)

@@ -9,7 +9,7 @@ import shutil
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -22,9 +22,9 @@ from orchestrator.accounts import (
     resolve_selectors,
 )
 from orchestrator.app.auth import AwsAuth
+from orchestrator.app.dag import FORMATS, graph_text
 from orchestrator.app.resume import Resume, from_run_report
-from orchestrator.app.run import RunOptions, default_parallelism, graph_text, run_all, runs_root
-from orchestrator.app.run_select import Loader
+from orchestrator.app.run import RunOptions, default_parallelism, run_all, runs_root
 from orchestrator.cli.executor_opt import run_executor
 from orchestrator.cli.load_flags import click_load_flags, load_options
 from orchestrator.cli.process_flags import ProcessFlags
@@ -45,6 +45,9 @@ from orchestrator.report.summary import account_plan_lines, summary_lines
 from orchestrator.runtime import Runtime
 from orchestrator.terraform.commands import TfCommand
 
+if TYPE_CHECKING:
+    from orchestrator.config.loader import ConfigLoader
+
 SOURCE_ENV = ("TG_SOURCE", "TERRAGRUNT_SOURCE")
 PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": ["-h", "--help"]}
 
@@ -57,7 +60,7 @@ def make_loader(
     options: LoadOptions | None = None,
     source: str = "",
     single: bool = True,
-) -> Loader:
+) -> ConfigLoader:
     """The config loader (``orchestrator.config.loader.ConfigLoader``); with ``aws``, ``get_aws_*``
     functions and ``run_cmd`` answer for the module's role from the same credential cache. With
     ``cache_dir`` (the working dir), parsed files are cached on disk as for ``tgo validate``
@@ -74,7 +77,7 @@ def make_loader(
         kwargs["cache"] = open_parse_cache(runtime, cache_dir)
     # The tree is loaded on every core, as for `tgo validate` (modules calling AWS or run_cmd in the parent).
     kwargs["workers"] = EVAL_WORKERS
-    loader: Loader = importlib.import_module("orchestrator.config.loader").ConfigLoader(runtime, **kwargs)
+    loader: ConfigLoader = importlib.import_module("orchestrator.config.loader").ConfigLoader(runtime, **kwargs)
     return loader
 
 
@@ -360,7 +363,7 @@ def register(group: click.Group) -> None:
         return _run(args, single=True, group_all=bool((ctx.obj or {}).get("all")))
 
     @group.command("graph")
-    @click.option("--format", "fmt", type=click.Choice(["dot", "json", "mermaid"]), default="dot")
+    @click.option("--format", "fmt", type=click.Choice(FORMATS), default="dot")
     @click.option("--working-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
     @click_load_flags
     def graph_cmd(fmt: str, working_dir: Path | None, features: tuple[str, ...], no_run_cmd: bool) -> int:

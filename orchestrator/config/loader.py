@@ -98,7 +98,7 @@ class ConfigLoader:
         command: str | None = None,
         prefetch: bool = True,
         workers: int | None = None,
-        render: bool = True,
+        render: bool = False,
         configs: bool = True,
         discovery: bool = False,
     ) -> TreeResult:
@@ -109,8 +109,8 @@ class ConfigLoader:
         whose evaluation calls AWS (``get_aws_*``, KMS) or runs a ``run_cmd`` that this process has not
         run yet is evaluated here, after the children, so credentials and ``run_cmd`` outputs stay in
         this process's caches. Results are the same either way.
-        ``render=False`` / ``configs=False`` leave ``rendered`` / ``configs`` of the result empty
-        (less to send back from the children when the caller only validates).
+        ``rendered`` of the result is filled only with ``render=True`` (``render --all``); ``configs=False``
+        leaves ``configs`` empty, ``nodes`` only (less to send back from the children).
         ``discovery=True`` loads for deciding what a run of ``command`` runs (Terragrunt's discovery):
         functions see ``command`` (``get_terraform_command()`` in an ``exclude`` block), while missing
         dependency outputs stay unknown (mocks allowed) as with no command, since none is fetched yet.

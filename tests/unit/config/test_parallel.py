@@ -36,13 +36,13 @@ def test_parallel_tree_equals_sequential(write_tree: WriteTree, tmp_path: Path) 
         )
     root = write_tree(files)
     modules = sorted(p.parent for p in root.rglob("terragrunt.hcl"))
-    sequential = ConfigLoader(make_runtime(root)).load_tree(modules)
+    sequential = ConfigLoader(make_runtime(root)).load_tree(modules, render=True)
     loader = ConfigLoader(make_runtime(root))
-    parallel = loader.load_tree(modules, workers=2)
+    parallel = loader.load_tree(modules, workers=2, render=True)
     # Every distinct file parsed exactly once, counting the parses done in the children.
     assert loader.files.parse_counts == {p: 1 for p in root.rglob("*.hcl")}
     assert parallel.configs == sequential.configs
-    assert parallel.rendered.keys() == sequential.rendered.keys()
+    assert parallel.rendered.keys() == sequential.rendered.keys() == set(parallel.configs)
     assert [e.format() for e in parallel.errors] == [e.format() for e in sequential.errors]
     assert parallel.errors[0].format().startswith("broken/terragrunt.hcl:2:1: iam_role:")
     m0 = parallel.configs[root / "m000"]
