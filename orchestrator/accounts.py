@@ -24,8 +24,10 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from orchestrator.errors import ConfigError, Pos, TgoError, UsageError
+from orchestrator.hcl.ast import Body
 from orchestrator.hcl.evaluator import EvalContext, evaluate
 
 ACCOUNT_ID_RE = re.compile(r"^\d{12}$")
@@ -54,11 +56,29 @@ class Account:
     file: Path
 
 
-def _locals(path: Path) -> dict[str, object]:
-    """The locals of ``path`` that evaluate with Terraform built-ins and other locals only."""
+@runtime_checkable
+class TreeReader(Protocol):
+    """A command's view of the tree it loads (``ConfigLoader``): the tree is walked once and each file
+    parsed once (from the parse cache when warm), for the account files too."""
+
+    def hcl_files(self, root: Path) -> Sequence[Path]:
+        """Every ``*.hcl`` file under the resolved ``root`` (hidden directories and caches skipped)."""
+        ...
+
+    def body(self, path: Path) -> Body:
+        """The syntax tree of ``path``. Raises HclSyntaxError, or ConfigError when unreadable."""
+        ...
+
+
+def _parse(path: Path) -> Body:
     from orchestrator.hcl.parser import parse_text  # python-hcl2 is slow to import: only when used
 
-    body = parse_text(path.read_text(), str(path))
+    return parse_text(path.read_text(), str(path))
+
+
+def _locals(path: Path, parse: Callable[[Path], Body] = _parse) -> dict[str, object]:
+    """The locals of ``path`` that evaluate with Terraform built-ins and other locals only."""
+    body = parse(path)
     exprs = {a.name: a for b in body.blocks if b.type == "locals" for a in b.body.attributes.values()}
     values: dict[str, object] = {}
     progress = True
@@ -75,9 +95,11 @@ def _locals(path: Path) -> dict[str, object]:
     return values
 
 
-def read_account_file(path: Path, convention: AccountConvention) -> Account | None:
+def read_account_file(
+    path: Path, convention: AccountConvention, parse: Callable[[Path], Body] = _parse
+) -> Account | None:
     """The account an account file declares, or None when it names no literal account id."""
-    values = _locals(path)
+    values = _locals(path, parse)
     account_id = values.get(convention.id_local)
     if account_id is None:
         return None
@@ -93,7 +115,16 @@ def read_account_file(path: Path, convention: AccountConvention) -> Account | No
     return Account(account_id, None if name is None else str(name), path)
 
 
-def find_account_files(root: Path, convention: AccountConvention) -> list[Path]:
+def _skipped(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") or part in _SKIP_DIRS for part in path.relative_to(root).parent.parts)
+
+
+def find_account_files(root: Path, convention: AccountConvention, reader: TreeReader | None = None) -> list[Path]:
+    """The account files under ``root``; from ``reader``'s walk when it lists files of that name."""
+    if reader is not None and convention.file.endswith(".hcl"):
+        resolved = root.resolve()
+        listed = reader.hcl_files(resolved)
+        return sorted(p for p in listed if p.name == convention.file and not _skipped(p, resolved))
     found = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in _SKIP_DIRS)
@@ -102,13 +133,16 @@ def find_account_files(root: Path, convention: AccountConvention) -> list[Path]:
     return sorted(found)
 
 
-def known_accounts(root: Path, convention: AccountConvention | None = None) -> list[Account]:
-    """Every account declared under ``root``, one per id. ConfigError if one name maps to two ids."""
+def known_accounts(
+    root: Path, convention: AccountConvention | None = None, reader: TreeReader | None = None
+) -> list[Account]:
+    """Every account declared under ``root``, one per id. ConfigError if one name maps to two ids.
+    ``reader``: list and parse the files through the command's loader (one walk, the parse cache)."""
     conv = convention or AccountConvention()
     by_id: dict[str, Account] = {}
     by_name: dict[str, Account] = {}
-    for path in find_account_files(root, conv):
-        account = read_account_file(path, conv)
+    for path in find_account_files(root, conv, reader):
+        account = read_account_file(path, conv, reader.body if reader is not None else _parse)
         if account is None:
             continue
         if account.name and account.name in by_name and by_name[account.name].id != account.id:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from orchestrator import __version__
-from orchestrator.accounts import AccountConvention, known_accounts, names_by_id, resolve_selectors
+from orchestrator.accounts import AccountConvention, TreeReader, known_accounts, names_by_id, resolve_selectors
 from orchestrator.app.resume import KEPT_REASON, Resume, check_command
 from orchestrator.app.run import RunOptions, RunServices, default_parallelism, run_modules
 from orchestrator.drift.build import BuildOptions, ModuleOutcome, build_report
@@ -93,7 +93,10 @@ def drift(runtime: Runtime, options: DriftOptions, services: RunServices) -> Dri
         )
     sup_path = options.suppressions or options.working_dir / DEFAULT_FILE
     suppressions = load_suppressions(sup_path, now.date(), required=options.suppressions is not None)
-    accounts = known_accounts(options.working_dir, options.convention)
+    loader = services.loader
+    accounts = known_accounts(
+        options.working_dir, options.convention, loader if isinstance(loader, TreeReader) else None
+    )
     account_ids = resolve_selectors(options.accounts, accounts)
     if options.resume is not None:
         check_command(options.resume, f"drift --mode {options.mode}")

@@ -240,10 +240,21 @@ def _run(args: tuple[str, ...], *, single: bool, group_all: bool = False, stacks
     if single and wants_all(parsed, runtime.environ, group_all=group_all):
         single = False
     units = _stack_units(parsed, runtime, single=single, stacks_only=stacks_only)
+    workdir = working_dir_of(parsed, runtime)
+    aws = aws_auth(ProcessFlags.from_argv(parsed.one, runtime.environ), runtime)
+    loader = make_loader(
+        runtime,
+        aws,
+        cache_dir=None if parsed.flag("--no-cache") else runs_root(workdir, single=single),
+        options=load_options(runtime, parsed.many("--feature"), parsed.flag("--no-run-cmd")),
+        source=source_flag(parsed.one("--source"), runtime),
+        single=single,
+    )
     # The tree's account.hcl files are read once (not for `tgo run` in one module, unless --account
-    # asks): they resolve --account names and name the accounts in the summaries.
+    # asks), through the loader (its walk of the tree, the parse cache): they resolve --account names
+    # and name the accounts in the summaries.
     known = (
-        known_accounts(working_dir_of(parsed, runtime), AccountConvention.from_env(runtime.environ))
+        known_accounts(workdir, AccountConvention.from_env(runtime.environ), loader)
         if parsed.many("--account") or not single
         else []
     )
@@ -253,16 +264,7 @@ def _run(args: tuple[str, ...], *, single: bool, group_all: bool = False, stacks
             u.relative_to(options.working_dir).as_posix() for u in units if u.is_relative_to(options.working_dir)
         )
         options = dataclasses.replace(options, include_dirs=(*options.include_dirs, *rel))
-    aws = aws_auth(ProcessFlags.from_argv(parsed.one, runtime.environ), runtime)
     aws.previous_report = options.report_file
-    loader = make_loader(
-        runtime,
-        aws,
-        cache_dir=None if parsed.flag("--no-cache") else runs_root(options.working_dir, single=single),
-        options=load_options(runtime, parsed.many("--feature"), parsed.flag("--no-run-cmd")),
-        source=options.source,
-        single=single,
-    )
     confirm = (
         None
         if single

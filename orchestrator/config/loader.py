@@ -33,6 +33,7 @@ from orchestrator.config.parsecache import ParseCache
 from orchestrator.config.services import AwsIdentity, LoaderServices, LoadOptions, RoleEnv
 from orchestrator.config.tree import TreeLoad, TreeResult
 from orchestrator.discovery import TreeWalk, config_files_under
+from orchestrator.hcl.ast import Body
 from orchestrator.hcl.values import Value
 from orchestrator.runtime import Runtime
 
@@ -85,6 +86,15 @@ class ConfigLoader:
         """(validated config, render-json form) of ``module_dir``. ``discovery``: see :meth:`load_tree`."""
         load = ModuleLoad(self.services, command, outputs, discovery=discovery)
         return load.evaluate(self.fs.resolve(module_dir))
+
+    def hcl_files(self, root: Path) -> list[Path]:
+        """Every ``*.hcl`` (and ``terragrunt.hcl.json``) under the resolved ``root``, from this command's walk."""
+        return config_files_under(root, self.walk)
+
+    def body(self, path: Path) -> Body:
+        """The syntax tree of ``path`` through this loader's parsed files and parse cache. Raises
+        HclSyntaxError, or ConfigError when unreadable."""
+        return self.files.body(self.fs.resolve(path))
 
     def files_read(self, module_dir: Path) -> tuple[Path, ...]:
         """Files the loads of ``module_dir`` so far read: includes, ``read_terragrunt_config``,

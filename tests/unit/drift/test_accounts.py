@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
+from orchestrator import discovery
 from orchestrator.accounts import AccountConvention, known_accounts, names_by_id, resolve_selectors
+from orchestrator.config.loader import ConfigLoader
 from orchestrator.errors import ConfigError, UsageError
+from tests.unit.config.conftest import make_runtime
+
+READ_ACCOUNT = 'read_terragrunt_config(find_in_parent_folders("account.hcl"))'
 
 
 def tree(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -73,4 +79,37 @@ def test_the_sample_tree_declares_four_accounts() -> None:
         "222222222222": "dev",
         "333333333333": "stage",
         "444444444444": "prod",
+    }
+
+
+def test_through_the_loader_the_same_accounts_one_walk_one_parse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the command's loader, account files come from its walk of the tree (caches, hidden
+    directories and node_modules skipped as before) and each is parsed once for the whole command."""
+    root = tree(
+        tmp_path,
+        {
+            "prod/account.hcl": 'locals {\n  account_name = "prod"\n  account_id = "444444444444"\n}\n',
+            "dev/account.hcl": 'locals {\n  n = "dev"\n  account_name = local.n\n  account_id = "222222222222"\n}\n',
+            "dev/app/terragrunt.hcl": f"locals {{\n  a = {READ_ACCOUNT}\n}}\n",
+            ".terragrunt-cache/x/account.hcl": 'locals {\n  account_name = "x"\n  account_id = "999999999999"\n}\n',
+            "node_modules/y/account.hcl": 'locals {\n  account_name = "y"\n  account_id = "888888888888"\n}\n',
+        },
+    )
+    expected = known_accounts(root)
+    walks: list[object] = []
+    real_walk = os.walk
+    monkeypatch.setattr(os, "walk", lambda top, *a, **k: walks.append(top) or real_walk(top, *a, **k))
+    loader = ConfigLoader(make_runtime(root))
+    accounts = known_accounts(root, reader=loader)
+    assert accounts == expected
+    assert discovery.discover(root, walk=loader.walk) == [root / "dev" / "app"]
+    assert walks == [root.resolve()]
+    assert names_by_id(accounts) == {"222222222222": "dev", "444444444444": "prod"}
+    loader.load_module(root / "dev" / "app")
+    assert loader.files.parse_counts == {
+        root / "prod/account.hcl": 1,
+        root / "dev/account.hcl": 1,
+        root / "dev/app/terragrunt.hcl": 1,
     }
