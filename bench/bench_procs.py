@@ -117,6 +117,32 @@ def write_tree(root: Path, url: str) -> None:
         (d / "main.tf").write_text(MAIN_TF)
 
 
+def account_credentials(server: MotoServer, account_id: str, role: str) -> dict[str, str]:
+    """AssumeRole into ``role`` of ``account_id`` on the moto server: the session's AWS_* variables."""
+    got = boto3.client(
+        "sts", endpoint_url=server.url, region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t"
+    ).assume_role(RoleArn=f"arn:aws:iam::{account_id}:role/{role}", RoleSessionName="bench")["Credentials"]
+    return {
+        "AWS_ACCESS_KEY_ID": got["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": got["SecretAccessKey"],
+        "AWS_SESSION_TOKEN": got["SessionToken"],
+    }
+
+
+def create_buckets(server: MotoServer) -> None:
+    """Each account's state bucket, created in that account."""
+    for account_id in ACCOUNTS.values():
+        c = account_credentials(server, account_id, "OrganizationAccountAccessRole")
+        boto3.client(
+            "s3",
+            endpoint_url=server.url,
+            region_name="us-east-1",
+            aws_access_key_id=c["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=c["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=c["AWS_SESSION_TOKEN"],
+        ).create_bucket(Bucket=f"state-{account_id}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repo", type=Path, default=Path(__file__).resolve().parents[1])
@@ -133,25 +159,7 @@ def main() -> None:
             shim.write_text(SHIM % {"log": log, "tf": tf})
             shim.chmod(0o755)
             (base / "rc").write_text("")
-            for account_id in ACCOUNTS.values():
-                admin = boto3.client(
-                    "sts",
-                    endpoint_url=server.url,
-                    region_name="us-east-1",
-                    aws_access_key_id="t",
-                    aws_secret_access_key="t",
-                ).assume_role(
-                    RoleArn=f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole", RoleSessionName="setup"
-                )
-                c = admin["Credentials"]
-                boto3.client(
-                    "s3",
-                    endpoint_url=server.url,
-                    region_name="us-east-1",
-                    aws_access_key_id=c["AccessKeyId"],
-                    aws_secret_access_key=c["SecretAccessKey"],
-                    aws_session_token=c["SessionToken"],
-                ).create_bucket(Bucket=f"state-{account_id}")
+            create_buckets(server)
             write_tree(root, server.url)
             env = {
                 "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
