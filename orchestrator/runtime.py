@@ -103,10 +103,12 @@ class Runtime:
     console: Console = field(default_factory=Console)
 
     @classmethod
-    def from_os(cls) -> Runtime:
+    def from_os(cls, redactor: Redactor | None = None) -> Runtime:
+        """The process's environment, working directory and terminal; ``redactor`` (default: a new
+        one) also learns the environment's base credentials."""
         env = dict(os.environ)
         color = False if env.get("NO_COLOR") else None  # no-color.org: only a non-empty value counts
-        redactor = Redactor()
+        redactor = redactor if redactor is not None else Redactor()
         redactor.add_environment(env)  # the base credentials reach terraform too
         return cls(environ=env, cwd=Path.cwd(), console=Console(color=color, redactor=redactor))
 

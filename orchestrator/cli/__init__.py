@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import os
 import sys
 import traceback
 
@@ -22,6 +23,7 @@ import click
 from orchestrator import __version__
 from orchestrator.errors import EXIT_FAILED, EXIT_USAGE, ConfigErrors, TgoError
 from orchestrator.printable import printable
+from orchestrator.redaction import Redactor
 
 FAMILIES = ("config_cmds", "run_cmds", "auth_cmds", "drift_cmds", "hcl_cmds", "find_cmds", "stack_cmds")
 # Which family registers a command: only a hint for speed. A name not listed here (a family that
@@ -150,12 +152,16 @@ def error_text(err: TgoError) -> str:
 
 def _main(argv: list[str] | None) -> None:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    # One Redactor for the invocation (commands build their Runtime on it): the error printed here,
+    # outside every command's console, is masked with every secret the command learned.
+    redactor = Redactor()
+    redactor.add_environment(os.environ)
     try:
-        code = tgo.main(args=argv, prog_name="tgo", standalone_mode=False)
+        code = tgo.main(args=argv, prog_name="tgo", standalone_mode=False, obj={"redactor": redactor})
     except TgoError as err:
         if debug:
-            traceback.print_exc()
-        click.echo(error_text(err), err=True)
+            click.echo(redactor.redact(traceback.format_exc()), err=True, nl=False)
+        click.echo(redactor.redact(error_text(err)), err=True)
         sys.exit(err.exit_code)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
@@ -166,7 +172,7 @@ def _main(argv: list[str] | None) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except Exception:
-        traceback.print_exc()
+        click.echo(redactor.redact(traceback.format_exc()), err=True, nl=False)
         click.echo("error: internal error in tgo (a bug): please report it with the traceback above", err=True)
         sys.exit(EXIT_FAILED)
     sys.exit(code if isinstance(code, int) else 0)

@@ -16,8 +16,8 @@ from orchestrator.app.auth import auth_check
 from orchestrator.aws.preflight import format_table
 from orchestrator.cli.process_flags import ProcessFlags, click_role_flags
 from orchestrator.cli.run_cmds import make_loader
+from orchestrator.cli.runtime_of import cli_runtime
 from orchestrator.cli.services import aws_auth
-from orchestrator.runtime import Runtime
 
 
 def register(group: click.Group) -> None:
@@ -45,7 +45,7 @@ def register(group: click.Group) -> None:
     @click_role_flags
     def check(working_dir: Path | None, **flags: Any) -> int:
         """Assume each distinct role of the tree once; print role, account, caller ARN, expiry, modules."""
-        runtime = Runtime.from_os()
+        runtime = cli_runtime()
         root = (runtime.cwd / working_dir).resolve() if working_dir else runtime.cwd
         aws = aws_auth(ProcessFlags.from_click(flags, runtime.environ), runtime, runs_terraform=False)
         result = auth_check(make_loader(runtime, aws, cache_dir=root), root, aws)

@@ -13,6 +13,7 @@ import click
 
 from orchestrator.app.config import ConfigOptions, render_all, render_module, validate_tree
 from orchestrator.cli.load_flags import click_load_flags, load_options
+from orchestrator.cli.runtime_of import cli_runtime
 from orchestrator.config.services import LoadOptions
 from orchestrator.errors import ConfigErrors
 from orchestrator.runtime import Runtime
@@ -78,7 +79,7 @@ def render(
     source: str | None,
 ) -> None:
     """Print the fully evaluated config of a module (Terragrunt's render-json)."""
-    runtime = Runtime.from_os()
+    runtime = cli_runtime()
     load = load_options(runtime, features, no_run_cmd)
     opts = _options(runtime, working_dir, no_cache, load=load, source=source)
     data = render_all(runtime, opts) if all_modules else render_module(runtime, opts)
@@ -104,7 +105,7 @@ def validate(
     source: str | None,
 ) -> None:
     """Check every module of the tree and the dependency graph; print every error; exit 3 if any."""
-    runtime = Runtime.from_os()
+    runtime = cli_runtime()
     load = load_options(runtime, features, no_run_cmd)
     opts = _options(runtime, working_dir, no_cache, include=include, exclude=exclude, load=load, source=source)
     result = validate_tree(runtime, opts)

@@ -17,6 +17,7 @@ from orchestrator.app.run import default_parallelism
 from orchestrator.cli.executor_opt import EXECUTOR_HELP, WORKER_ROOT_HELP, run_executor
 from orchestrator.cli.process_flags import IAM_DESTS, ProcessFlags, click_process_flags_only
 from orchestrator.cli.run_cmds import make_loader, shutdown_timeout
+from orchestrator.cli.runtime_of import cli_runtime
 from orchestrator.cli.services import aws_auth, run_services
 from orchestrator.console import github
 from orchestrator.console.progress import on_github
@@ -138,7 +139,7 @@ def _resume(flags: dict[str, Any], path: Path | None) -> Resume | None:
 
 
 def _drift(flags: dict[str, Any]) -> int:
-    runtime = Runtime.from_os()
+    runtime = cli_runtime()
     options = options_from(flags, runtime)
     aws = aws_auth(ProcessFlags.from_click(flags, runtime.environ), runtime)
     services = run_services(

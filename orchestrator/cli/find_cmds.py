@@ -20,6 +20,7 @@ import click
 
 from orchestrator.app.config import EVAL_WORKERS, open_parse_cache
 from orchestrator.app.find import FindOptions, Found, find, rel, to_json
+from orchestrator.cli.runtime_of import cli_runtime
 from orchestrator.config.loader import ConfigLoader
 from orchestrator.errors import UsageError
 from orchestrator.runtime import Runtime
@@ -65,7 +66,7 @@ def _shared(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _run(kwargs: dict[str, Any]) -> tuple[Runtime, FindOptions, list[Found]]:
-    runtime = Runtime.from_os()
+    runtime = cli_runtime()
     root = (runtime.cwd / (kwargs["working_dir"] or ".")).resolve()
     as_command = tuple(shlex.split(kwargs["as_command"] or ""))
     opts = FindOptions(

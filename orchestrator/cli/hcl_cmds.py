@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from orchestrator.app.hclfmt import FmtOptions, Formatter, format_tree
+from orchestrator.cli.runtime_of import cli_runtime
 from orchestrator.errors import EXIT_FAILED, ConfigErrors, TgoError, relpath
 from orchestrator.runtime import Runtime
 from orchestrator.terraform.binary import resolve_terraform
@@ -53,7 +54,7 @@ def fmt_cmd(
     tf_path: str | None,
 ) -> int:
     """Lay out every *.hcl file below the working dir with `terraform fmt` (stdin to stdout)."""
-    runtime = Runtime.from_os()
+    runtime = cli_runtime()
     formatter = _formatter(runtime, tf_path)
     if from_stdin:
         done = formatter(sys.stdin.read(), Path("<stdin>"))

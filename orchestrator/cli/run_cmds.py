@@ -29,6 +29,7 @@ from orchestrator.cli.executor_opt import run_executor
 from orchestrator.cli.load_flags import click_load_flags, load_options
 from orchestrator.cli.process_flags import ProcessFlags
 from orchestrator.cli.run_argv import RunArgv, flags_help, split_run_argv
+from orchestrator.cli.runtime_of import cli_runtime
 from orchestrator.cli.services import aws_auth, run_services
 from orchestrator.config.services import LoadOptions
 from orchestrator.console import github
@@ -236,7 +237,7 @@ def _run(args: tuple[str, ...], *, single: bool, group_all: bool = False, stacks
     from orchestrator.cli.stack_cmds import with_source_map
 
     parsed = split_run_argv(args)
-    runtime = with_source_map(Runtime.from_os(), parsed.many("--source-map"))
+    runtime = with_source_map(cli_runtime(), parsed.many("--source-map"))
     if single and wants_all(parsed, runtime.environ, group_all=group_all):
         single = False
     units = _stack_units(parsed, runtime, single=single, stacks_only=stacks_only)
@@ -370,7 +371,7 @@ def register(group: click.Group) -> None:
     @click_load_flags
     def graph_cmd(fmt: str, working_dir: Path | None, features: tuple[str, ...], no_run_cmd: bool) -> int:
         """Print the module DAG (edges point from a dependent to its dependency)."""
-        runtime = Runtime.from_os()
+        runtime = cli_runtime()
         root = (runtime.cwd / working_dir).resolve() if working_dir else runtime.cwd
         loader = make_loader(runtime, options=load_options(runtime, features, no_run_cmd), cache_dir=root)
         click.echo(graph_text(loader, root, fmt))

@@ -16,6 +16,7 @@ import click
 
 from orchestrator.app import stacks
 from orchestrator.cli.config_cmds import WORKING_DIR_ENV
+from orchestrator.cli.runtime_of import cli_runtime
 from orchestrator.runtime import Runtime
 from orchestrator.stacks.values_file import literal
 from orchestrator.terraform.source import SOURCE_MAP_ENV, parse_source_map, source_map_from_env
@@ -74,7 +75,7 @@ def stack() -> None:
 @_common
 def generate_cmd(working_dir: str | None, source_map: tuple[str, ...]) -> int:
     """Generate every stack under the working dir (nested stacks after their parents)."""
-    runtime = with_source_map(Runtime.from_os(), source_map)
+    runtime = with_source_map(cli_runtime(), source_map)
     root = _working_dir(runtime, working_dir)
     result = stacks.generate(runtime, root)
     report = result.report
@@ -89,7 +90,7 @@ def generate_cmd(working_dir: str | None, source_map: tuple[str, ...]) -> int:
 @click.option("--working-dir", "--terragrunt-working-dir", "working_dir", metavar="DIR", help="Default: .")
 def clean_cmd(working_dir: str | None) -> int:
     """Remove every .terragrunt-stack directory under the working dir (no_dot units stay)."""
-    runtime = Runtime.from_os()
+    runtime = cli_runtime()
     root = _working_dir(runtime, working_dir)
     removed = stacks.clean_stacks(root)
     for path in removed:
@@ -107,7 +108,7 @@ def output_cmd(working_dir: str | None, source_map: tuple[str, ...], fmt: str, n
     from orchestrator.cli.run_cmds import make_loader
     from orchestrator.cli.services import aws_auth
 
-    runtime = with_source_map(Runtime.from_os(), source_map)
+    runtime = with_source_map(cli_runtime(), source_map)
     root = _working_dir(runtime, working_dir)
     plan = stacks.plan_generation(runtime, root)
     stacks.require_stacks(runtime, root, plan)

@@ -118,3 +118,21 @@ def test_new_terraform_never_gets_a_session_with_minutes_left(moto: MotoServer, 
     assert not list(live.rglob("terraform.tfstate")) and not list(live.rglob(".terraform"))
     allowed = run_tgo(_env(tmp_path, moto, TGO_IAM_MIN_LIFETIME="120"), live, *plan)
     assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+
+
+def test_the_fatal_error_at_exit_is_redacted_too(moto: MotoServer, tmp_path: Path) -> None:
+    """A run_cmd under the module's role fails printing the session's secrets: the config error tgo
+    prints as it exits (outside every command's console) masks them like every other line."""
+    module = tmp_path / "live" / "m"
+    module.mkdir(parents=True)
+    (module / "terragrunt.hcl").write_text(
+        f'iam_role = "{ROLES[0]}"\n'
+        'inputs = {\n  x = run_cmd("sh", "-c", "echo $AWS_SESSION_TOKEN $AWS_SECRET_ACCESS_KEY >&2; exit 1")\n}\n'
+    )
+    env = {"PATH": os.environ.get("PATH", ""), "NO_COLOR": "1", **moto.env(), **terraform_env(tmp_path / "home")}
+    done = run_tgo(env, module.parent, "run-all", "plan", "--credentials", "env", timeout=120)
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "run_cmd" in done.stderr and MASK in done.stderr, done.stderr
+    secrets = moto.issued_secrets()
+    assert secrets, "the role was assumed for run_cmd"
+    assert not [s for s in secrets if s in done.stdout + done.stderr]
