@@ -68,18 +68,30 @@ def test_errors_ignore_and_error_hook(tmp_path: Path) -> None:
     assert marker.read_text().split() == ["hooked"]
 
 
+@pytest.fixture(scope="module")
+def applied(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, str]]:
+    """One applied tree for every spelling of a destroy: ``kept`` must survive each of them, and
+    ``free`` being destroyed by an earlier one changes nothing for the next (applied once: a fifth
+    of the cost)."""
+    tmp = tmp_path_factory.mktemp("pinned")
+    root = tmp / "live"
+    kept = _module(root, "kept", "prevent_destroy = true\n", GOOD_TF)
+    _module(root, "free", "", GOOD_TF)
+    env = _env(tmp)
+    done = run_tgo(env, root, "run-all", "apply", "--yes")
+    assert done.returncode == 0, done.stdout + done.stderr
+    return root, kept, env
+
+
 @pytest.mark.parametrize(
     "command",
     [("destroy",), ("apply", "-destroy"), ("plan", "-destroy"), ("apply", "-destroy=true"), ("plan", "--destroy")],
     ids=" ".join,
 )
-def test_prevent_destroy_blocks_every_destroy(tmp_path: Path, command: tuple[str, ...]) -> None:
-    root = tmp_path / "live"
-    kept = _module(root, "kept", "prevent_destroy = true\n", GOOD_TF)
-    _module(root, "free", "", GOOD_TF)
-    env = _env(tmp_path)
-    applied = run_tgo(env, root, "run-all", "apply", "--yes")
-    assert applied.returncode == 0, applied.stdout + applied.stderr
+def test_prevent_destroy_blocks_every_destroy(
+    tmp_path: Path, applied: tuple[Path, Path, dict[str, str]], command: tuple[str, ...]
+) -> None:
+    root, kept, env = applied
     report = tmp_path / "report.json"
     res = run_tgo(env, root, "run-all", *command, "--yes", "--non-interactive", f"--report-file={report}")
     assert res.returncode in (0, 2), res.stdout + res.stderr
