@@ -118,6 +118,11 @@ class TreeWalk:
             self._walks[root] = (modules, files)
         return modules, files
 
+    def forget(self) -> None:
+        """Drop every walk (the command wrote directories, e.g. generated stacks): walk again on demand."""
+        with self._lock:
+            self._walks.clear()
+
 
 def _walk(root: Path) -> tuple[list[Path], list[Path]]:
     modules: list[Path] = []

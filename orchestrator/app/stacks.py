@@ -16,6 +16,7 @@ from orchestrator.config.loader import ConfigLoader
 from orchestrator.config.models import ModuleConfig
 from orchestrator.config.tgfunctions import Host, TerragruntFunctions
 from orchestrator.config.values import STACK_FILE
+from orchestrator.discovery import TreeWalk, config_files_under
 from orchestrator.errors import ConfigError, ConfigErrors, Pos, relpath
 from orchestrator.hcl.ast import Body
 from orchestrator.hcl.evaluator import Function
@@ -89,12 +90,17 @@ def generate(runtime: Runtime, working_dir: Path) -> GenerateResult:
     return GenerateResult(plan, write_plan(plan))
 
 
-def generate_if_any(runtime: Runtime, working_dir: Path) -> GenerateResult | None:
+def generate_if_any(runtime: Runtime, working_dir: Path, walk: TreeWalk | None = None) -> GenerateResult | None:
     """What ``run-all`` does first: generate when the tree holds a stack file (else None, no cost
-    beyond one walk)."""
-    if not find_stack_files(working_dir):
+    beyond one walk). ``walk``: the command's walks (the tree is walked once; forgotten after
+    generating, since units were written)."""
+    listed = config_files_under(working_dir, walk) if walk is not None else None
+    if not find_stack_files(working_dir, listed):
         return None
-    return generate(runtime, working_dir)
+    result = generate(runtime, working_dir)
+    if walk is not None:
+        walk.forget()
+    return result
 
 
 def clean_stacks(working_dir: Path) -> list[Path]:

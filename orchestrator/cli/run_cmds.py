@@ -48,6 +48,7 @@ from orchestrator.terraform.commands import TfCommand
 
 if TYPE_CHECKING:
     from orchestrator.config.loader import ConfigLoader
+    from orchestrator.discovery import TreeWalk
 
 SOURCE_ENV = ("TG_SOURCE", "TERRAGRUNT_SOURCE")
 PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": ["-h", "--help"]}
@@ -209,10 +210,12 @@ def wants_all(parsed: RunArgv, environ: Mapping[str, str], *, group_all: bool = 
     return group_all or parsed.flag("--all") or environ.get("TG_ALL", "").strip().lower() in TRUE_WORDS
 
 
-def _stack_units(parsed: RunArgv, runtime: Runtime, *, single: bool, stacks_only: bool) -> list[Path] | None:
+def _stack_units(
+    parsed: RunArgv, runtime: Runtime, *, single: bool, stacks_only: bool, walk: TreeWalk | None = None
+) -> list[Path] | None:
     """Generate the stacks under the working dir first (run-all, stack run; not with
     --no-stack-generate / TG_NO_STACK_GENERATE). Returns the stacks' unit directories for ``stack
-    run``, else None."""
+    run``, else None. ``walk``: the command's walks (run-all looks for stack files in its one walk)."""
     from orchestrator.app import stacks
 
     root = working_dir_of(parsed, runtime)
@@ -224,7 +227,7 @@ def _stack_units(parsed: RunArgv, runtime: Runtime, *, single: bool, stacks_only
             stacks.write_plan(plan)
         return stacks.stack_unit_dirs(plan)
     if not single and not skip:
-        stacks.generate_if_any(runtime, root)
+        stacks.generate_if_any(runtime, root, walk)
     return None
 
 
@@ -240,7 +243,6 @@ def _run(args: tuple[str, ...], *, single: bool, group_all: bool = False, stacks
     runtime = with_source_map(cli_runtime(), parsed.many("--source-map"))
     if single and wants_all(parsed, runtime.environ, group_all=group_all):
         single = False
-    units = _stack_units(parsed, runtime, single=single, stacks_only=stacks_only)
     workdir = working_dir_of(parsed, runtime)
     aws = aws_auth(ProcessFlags.from_argv(parsed.one, runtime.environ), runtime)
     loader = make_loader(
@@ -251,6 +253,7 @@ def _run(args: tuple[str, ...], *, single: bool, group_all: bool = False, stacks
         source=source_flag(parsed.one("--source"), runtime),
         single=single,
     )
+    units = _stack_units(parsed, runtime, single=single, stacks_only=stacks_only, walk=loader.walk)
     # The tree's account.hcl files are read once (not for `tgo run` in one module, unless --account
     # asks), through the loader (its walk of the tree, the parse cache): they resolve --account names
     # and name the accounts in the summaries.

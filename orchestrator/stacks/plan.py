@@ -18,7 +18,7 @@ Single-threaded; the reader's services may be shared.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -95,8 +95,16 @@ class _Pending:
     parent: Component | None = None
 
 
-def find_stack_files(root: Path) -> list[Path]:
-    """Every stack file below ``root`` outside generated directories (see module doc), sorted."""
+def find_stack_files(root: Path, listed: Iterable[Path] | None = None) -> list[Path]:
+    """Every stack file below ``root`` outside generated directories (see module doc), sorted.
+    ``listed``: the files a walk of the resolved ``root`` already found (the command's one walk)."""
+    if listed is not None:
+        return sorted(
+            p
+            for p in listed
+            if p.name == STACK_FILE
+            and not any(d.startswith(".") or d in SKIP_DIRS for d in p.relative_to(root).parent.parts)
+        )
     found: list[Path] = []
     for top, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS)

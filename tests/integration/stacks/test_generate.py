@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from orchestrator.app import stacks
+from orchestrator.discovery import TreeWalk, discover
 from tests.integration.stacks.conftest import StackRepo
 
 DEV_SERVICE = ".terragrunt-stack/service"
@@ -144,3 +145,21 @@ def test_clean_removes_only_stack_directories(repo: StackRepo) -> None:
     removed = stacks.clean_stacks(repo.live)
     assert [p.relative_to(repo.live).as_posix() for p in removed] == ["dev/.terragrunt-stack", "prod/.terragrunt-stack"]
     assert set(_files(repo.live)) == USER_FILES | {"dev/dns/terragrunt.hcl", "dev/dns/terragrunt.values.hcl"}
+
+
+def test_run_all_finds_the_stacks_in_its_one_walk_and_walks_again_after_generating(repo: StackRepo) -> None:
+    """run-all's stack check answers from the command's walk; after generating, the walk is forgotten
+    so that discovery sees the units just written."""
+    walk = TreeWalk()
+    before = discover(repo.live, walk=walk)
+    assert stacks.generate_if_any(repo.runtime(), repo.live, walk) is not None
+    units = discover(repo.live, walk=walk)
+    assert set(units) - set(before) == {
+        repo.live / "dev" / NESTED / "network",
+        repo.live / "dev" / NESTED / "app",
+        repo.live / "dev/dns",
+        repo.live / "prod/.terragrunt-stack/network",
+        repo.live / "prod/.terragrunt-stack/app",
+    }
+    # Below a directory without stack files (generated units only) nothing is generated.
+    assert stacks.generate_if_any(repo.runtime(), repo.live / "prod/.terragrunt-stack", walk) is None
