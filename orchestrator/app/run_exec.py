@@ -123,9 +123,48 @@ def outputs_fetch(plan: Plan, executor: Executor, running: Running) -> OutputsFe
     return fetch
 
 
-def dependency_outputs(plan: Plan, executor: Executor, running: Running) -> DependencyOutputs:
+PREFETCH_AFTER_S = 1.0
+"""At the latest, seconds after the run starts that the prefetch of dependency outputs begins."""
+
+
+class PrefetchGate:
+    """Starts the prefetch of dependency outputs (``plan``) once the run's first terraform process is
+    under way (the first event of any task after ``started``), or :data:`PREFETCH_AFTER_S` after
+    the run started at the latest. The reads (S3 and STS clients, one per account) then do not take
+    the CPU from the first modules' start, and they lose nothing: no dependent starts before a first
+    plan finished. A prefetch is only an early start; each read happens on demand anyway.
+    Thread-safe: opened from executor threads and the timer."""
+
+    def __init__(self, start: Callable[[], object] | None) -> None:
+        self._start = start
+        self._lock = threading.Lock()
+        self._state = "waiting" if start is not None else "closed"
+        self._timer: threading.Timer | None = None
+        if start is not None:
+            self._timer = threading.Timer(PREFETCH_AFTER_S, self.open)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def open(self) -> None:
+        """Start the prefetch now, unless it started already or the run is over."""
+        with self._lock:
+            if self._state != "waiting" or self._start is None:
+                return
+            self._state = "started"
+            self._start()
+
+    def close(self) -> None:
+        """The run is over: never start the prefetch from now on."""
+        with self._lock:
+            self._state = "closed"
+        if self._timer is not None:
+            self._timer.cancel()
+
+
+def dependency_outputs(plan: Plan, executor: Executor, running: Running) -> tuple[DependencyOutputs, PrefetchGate]:
     """The run's dependency outputs: S3 state first (``plan.state_outputs``), else an ``outputs`` task.
-    The one place a run reads dependency outputs."""
+    The one place a run reads dependency outputs. For a ``plan`` (no module changes state), every
+    needed dependency's state is read early: when the gate opens (see :class:`PrefetchGate`)."""
     selection = plan.selection
     outputs = DependencyOutputs(
         selection.configs,
@@ -134,9 +173,9 @@ def dependency_outputs(plan: Plan, executor: Executor, running: Running) -> Depe
         display=selection.display,
         workers=executor.slots,
     )
-    if plan.command.name == "plan" and not plan.command.is_destroy:  # no module changes state
-        outputs.prefetch(_needed_outputs(selection))
-    return outputs
+    prefetch = plan.command.name == "plan" and not plan.command.is_destroy and plan.state_outputs is not None
+    needed = _needed_outputs(selection) if prefetch else []
+    return outputs, PrefetchGate((lambda: outputs.prefetch(needed)) if needed else None)
 
 
 def _wanted(cfg: ModuleConfig) -> list[Path]:
@@ -160,6 +199,7 @@ class ModuleRunner:
     outputs: DependencyOutputs
     releaser: Releaser[Path]
     running: Running
+    gate: PrefetchGate
 
     def __call__(self, path: Path) -> ModuleDone:
         clock = self.runtime.clock
@@ -195,6 +235,8 @@ class ModuleRunner:
 
     def _sink(self, path: Path, out: ModuleOutput) -> EventSink:
         def on_event(event: ModuleEvent) -> None:
+            if event.kind != "started":
+                self.gate.open()  # the module's terraform is under way
             if event.kind == "line" and event.stream == "notice":
                 out.notice(event.text.removeprefix("[tgo] "))
             elif event.kind == "line":
@@ -245,8 +287,8 @@ def execute(
     selection = plan.selection
     releaser: Releaser[Path] = Releaser()
     running = Running()
-    outputs = dependency_outputs(plan, executor, running)
-    runner = ModuleRunner(runtime, plan, loader, output, executor, outputs, releaser, running)
+    outputs, gate = dependency_outputs(plan, executor, running)
+    runner = ModuleRunner(runtime, plan, loader, output, executor, outputs, releaser, running, gate)
 
     def on_event(kind: str, path: Path, outcome: Outcome[Path, ModuleDone] | None) -> None:
         if kind == "skip" and outcome is not None:
@@ -272,5 +314,6 @@ def execute(
             group_cap=cap,
         )
     finally:
+        gate.close()
         outputs.close()
     return outcomes, outputs.sources()
