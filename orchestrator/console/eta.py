@@ -26,7 +26,10 @@ def previous_durations(runs_dir: Path, command: str, *, exclude: Path | None = N
 
 def _durations(report: Path, command: str) -> dict[str, float]:
     try:
-        data = json.loads(report.read_text())
+        text = report.read_text()
+        if '"succeeded"' not in text:  # no module succeeded (a failed run): no durations, skip the parse
+            return {}
+        data = json.loads(text)
         if data.get("command") != command:
             return {}
         return {
