@@ -123,27 +123,18 @@ def outputs_fetch(plan: Plan, executor: Executor, running: Running) -> OutputsFe
     return fetch
 
 
-PREFETCH_AFTER_S = 1.0
-"""At the latest, seconds after the run starts that the prefetch of dependency outputs begins."""
-
-
 class PrefetchGate:
     """Starts the prefetch of dependency outputs (``plan``) once the run's first terraform process is
-    under way (the first event of any task after ``started``), or :data:`PREFETCH_AFTER_S` after
-    the run started at the latest. The reads (S3 and STS clients, one per account) then do not take
-    the CPU from the first modules' start, and they lose nothing: no dependent starts before a first
-    plan finished. A prefetch is only an early start; each read happens on demand anyway.
-    Thread-safe: opened from executor threads and the timer."""
+    under way: at the first event of any task after ``started`` (a line, its release or its end). The
+    reads (S3 and STS clients, one per account) then do not take the CPU from the first modules'
+    start, and they lose nothing: no dependent starts before a first plan ended, and a module that
+    starts at once reads its own dependencies on demand. A prefetch is only an early start.
+    Thread-safe: opened from executor threads."""
 
     def __init__(self, start: Callable[[], object] | None) -> None:
         self._start = start
         self._lock = threading.Lock()
         self._state = "waiting" if start is not None else "closed"
-        self._timer: threading.Timer | None = None
-        if start is not None:
-            self._timer = threading.Timer(PREFETCH_AFTER_S, self.open)
-            self._timer.daemon = True
-            self._timer.start()
 
     def open(self) -> None:
         """Start the prefetch now, unless it started already or the run is over."""
@@ -157,8 +148,6 @@ class PrefetchGate:
         """The run is over: never start the prefetch from now on."""
         with self._lock:
             self._state = "closed"
-        if self._timer is not None:
-            self._timer.cancel()
 
 
 def dependency_outputs(plan: Plan, executor: Executor, running: Running) -> tuple[DependencyOutputs, PrefetchGate]:

@@ -1,13 +1,8 @@
-"""The prefetch of dependency outputs starts once: at the first task event after ``started``, else by
-the timer; never after the run is over."""
+"""The prefetch of dependency outputs starts once, at the first task event after ``started``; never
+after the run is over."""
 
 from __future__ import annotations
 
-import threading
-
-import pytest
-
-from orchestrator.app import run_exec
 from orchestrator.app.run_exec import PrefetchGate
 
 
@@ -19,14 +14,6 @@ def test_the_first_open_starts_the_prefetch_once() -> None:
     gate.open()
     gate.close()
     assert calls == [1]
-
-
-def test_the_timer_starts_it_when_no_task_reports(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(run_exec, "PREFETCH_AFTER_S", 0.01)
-    started = threading.Event()
-    gate = PrefetchGate(started.set)
-    assert started.wait(10)
-    gate.close()
 
 
 def test_a_closed_gate_never_starts() -> None:
