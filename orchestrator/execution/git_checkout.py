@@ -74,6 +74,8 @@ def ensure_checkout(url: str, commit: str, cache: Path, environ: Mapping[str, st
     (one line, URL redacted) when git cannot fetch ``url`` or the commit is not there."""
     if not _COMMIT.match(commit):
         raise ToolError(f"{commit!r} is not a commit id")
+    if url.startswith("-"):  # git would read it as an option
+        raise ToolError(redact_urls(f"{url!r} is not a URL"))
     base = cache / repo_key(url)
     final = base / commit
     if final.is_dir():

@@ -137,6 +137,10 @@ def test_no_repository_no_commit_and_an_unknown_remote_are_refused(repos: Simple
         client_source("origin", plain, repos.env, repos.tmp)
     with pytest.raises(UsageError, match=r"'upstream' is neither a remote of .* \(remotes: origin\) nor a URL"):
         client_source("upstream", repos.client, repos.env, repos.tmp)
+    odd = client_source("--upload-pack=touch /tmp/x", repos.client, repos.env, repos.tmp)
+    assert odd.url == f"{repos.tmp}/--upload-pack=touch /tmp/x"  # a path, never an option to git
+    with pytest.raises(ToolError, match="is not a URL"):  # the worker checks too
+        ensure_checkout("--upload-pack=x", repos.commit, repos.tmp / "cache", repos.env)
 
 
 def test_one_checkout_per_commit_made_once_under_concurrent_asks_and_then_reused(repos: SimpleNamespace) -> None:
