@@ -341,6 +341,7 @@ def test_the_cli_runs_drift_on_a_local_dask_cluster(dask_world: DaskWorld, tmp_p
         "--output-dir",
         str(tmp_path),
         "--quiet",
+        timeout=600,  # it starts a cluster of its own: a busy 2-core machine has taken over 120 s
     )
     assert done.returncode in {0, 2}, done.stderr[-3000:]
     assert "Traceback" not in done.stderr
