@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from orchestrator.app.auth import AwsAuth
-from orchestrator.aws.roles import RoleOverrides
 from orchestrator.config.cachekey import cache_key
 from orchestrator.config.fnservices import AwsCalls, FunctionServices, LazyAws
 from orchestrator.config.loader import ConfigLoader, LoadOptions, TreeResult
@@ -22,8 +20,9 @@ from orchestrator.errors import ConfigError, ConfigErrors, Pos, TgoError, relpat
 from orchestrator.graph import check_graph
 from orchestrator.hcl.values import to_jsonable
 from orchestrator.runtime import Runtime
-from orchestrator.terraform.source import source_for_module
-from orchestrator.terraform.workdir import working_dir_of
+
+if TYPE_CHECKING:
+    from orchestrator.app.auth import AwsAuth
 
 # validate and render --all are read-only and single-threaded: both cores evaluate modules.
 EVAL_WORKERS = 2
@@ -64,11 +63,20 @@ def function_services(
     working directories (``single``: one module, so ``--source`` is its source as given), and AWS
     (``aws``'s cache, else one built from the environment on first use)."""
 
+    # The AWS and terraform-directory modules are imported when first used: most loads (validate,
+    # render) call neither, and importing them is a tenth of a second of every command's start.
+
     def build() -> AwsCalls:
+        from orchestrator.app.auth import AwsAuth
+        from orchestrator.aws.roles import RoleOverrides
+
         auth = aws or AwsAuth.build(runtime, RoleOverrides.from_sources(runtime.environ))
         return auth.config_calls()
 
     def working_dir(cfg: ModuleConfig) -> Path:
+        from orchestrator.terraform.source import source_for_module
+        from orchestrator.terraform.workdir import working_dir_of
+
         tf = cfg.terraform
         override = source_for_module(source, tf.source if tf else None, single=single)
         if override is not None and tf is not None:

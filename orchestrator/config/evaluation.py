@@ -35,7 +35,7 @@ from orchestrator.config.dependencies import DependencyResolver, dependency_vari
 from orchestrator.config.features import feature_variable
 from orchestrator.config.includes import EarlyExposure, IncludeSpec, exposure, include_spec
 from orchestrator.config.merge import merge_configs, merge_positions
-from orchestrator.config.render import render_form
+from orchestrator.config.render import render_form, render_json
 from orchestrator.config.rest import evaluate_rest
 from orchestrator.config.scope import LocalsScope
 from orchestrator.config.tgfunctions import Host, TerragruntFunctions
@@ -59,6 +59,10 @@ class Evaluated:
     def exposed(self) -> dict[str, Any]:
         """What ``include.<label>`` and ``read_terragrunt_config`` show of this file."""
         return render_form(self.raw)
+
+    def render_json(self) -> dict[str, Any]:
+        """A module's own file: its ``render --json`` form (made only when asked for)."""
+        return render_json(self.raw, used_mocks=self.used_mocks)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from typing import Any
 from orchestrator.config.fnservices import FunctionServices
 from orchestrator.config.models import ModuleConfig
 from orchestrator.config.module import ModuleLoad
-from orchestrator.config.parallel import fewer_collections
+from orchestrator.config.parallel import no_collections
 from orchestrator.config.parsecache import ParseCache
 from orchestrator.config.services import AwsIdentity, LoaderServices, LoadOptions, RoleEnv
 from orchestrator.config.tree import TreeLoad, TreeResult
@@ -73,7 +73,7 @@ class ConfigLoader:
         self, module_dir: Path, *, command: str | None = None, outputs: Mapping[Path, Mapping[str, Value]] | None = None
     ) -> ModuleConfig:
         """The validated config of ``module_dir`` for ``command`` (None: render/validate)."""
-        return self.evaluate_module(module_dir, command=command, outputs=outputs)[0]
+        return ModuleLoad(self.services, command, outputs).evaluate(self.fs.resolve(module_dir))[0]
 
     def evaluate_module(
         self,
@@ -85,7 +85,8 @@ class ConfigLoader:
     ) -> tuple[ModuleConfig, dict[str, Any]]:
         """(validated config, render-json form) of ``module_dir``. ``discovery``: see :meth:`load_tree`."""
         load = ModuleLoad(self.services, command, outputs, discovery=discovery)
-        return load.evaluate(self.fs.resolve(module_dir))
+        config, ev = load.evaluate(self.fs.resolve(module_dir))
+        return config, ev.render_json()
 
     def hcl_files(self, root: Path) -> list[Path]:
         """Every ``*.hcl`` (and ``terragrunt.hcl.json``) under the resolved ``root``, from this command's walk."""
@@ -128,10 +129,14 @@ class ConfigLoader:
         dirs = [self.fs.resolve(d) for d in module_dirs]
         workers = self.workers if workers is None else workers
         parallel = workers > 1 and len(dirs) >= MIN_PARALLEL_MODULES
-        with fewer_collections() if parallel else contextlib.nullcontext():
+        with no_collections() if parallel else contextlib.nullcontext():
 
-            def evaluate(module: Path) -> tuple[ModuleConfig, dict[str, Any]]:
-                return self.evaluate_module(module, command=command, discovery=discovery)
+            def evaluate(module: Path) -> tuple[ModuleConfig, dict[str, Any] | None]:
+                # The render-json form only when asked for: validate and the discovery loads
+                # do not use it.
+                load = ModuleLoad(self.services, command, None, discovery=discovery)
+                config, ev = load.evaluate(self.fs.resolve(module))
+                return config, ev.render_json() if render else None
 
             tree = TreeLoad(evaluate, self.files, render=render, configs=configs)
             self._prefetch(dirs, prefetch, parallel)

@@ -22,12 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from orchestrator.config.context import FileContext
 from orchestrator.config.evaluation import Evaluated, FileEvaluation, Head
 from orchestrator.config.models import ModuleConfig
-from orchestrator.config.render import render_json
 from orchestrator.config.services import LoaderServices
 from orchestrator.config.tgfunctions import TerragruntFunctions
 from orchestrator.config.validate import to_model
@@ -90,8 +88,9 @@ class ModuleLoad:
         return found
 
     # the load ------------------------------------------------------------------------------------
-    def evaluate(self, module_dir: Path) -> tuple[ModuleConfig, dict[str, Any]]:
-        """(validated config, render-json form) of ``module_dir`` (resolved). Raises TgoError."""
+    def evaluate(self, module_dir: Path) -> tuple[ModuleConfig, Evaluated]:
+        """(validated config, evaluated file) of ``module_dir`` (resolved); the evaluated file gives
+        the render-json form (:meth:`Evaluated.render_json`) to whoever needs it. Raises TgoError."""
         path = self.fs.module_config(module_dir)
         stack_file = module_dir / STACK_FILE
         if path is not None and self.fs.is_file(stack_file):
@@ -121,7 +120,7 @@ class ModuleLoad:
             used_mocks=ev.used_mocks,
             display=self.services.display(path),
         )
-        return config, render_json(ev.raw, used_mocks=ev.used_mocks)
+        return config, ev
 
     # Session -------------------------------------------------------------------------------------
     def body(self, path: Path) -> Body:

@@ -20,7 +20,8 @@ from orchestrator.config.parallel import ChildHooks, evaluate_shared
 from orchestrator.errors import ConfigErrors, TgoError
 from orchestrator.graph import GraphNode
 
-EvaluateModule = Callable[[Path], tuple[ModuleConfig, dict[str, Any]]]
+EvaluateModule = Callable[[Path], tuple[ModuleConfig, dict[str, Any] | None]]
+"""(config, render-json form, or None when the load does not render)."""
 
 
 @dataclass
