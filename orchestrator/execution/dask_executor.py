@@ -31,12 +31,13 @@ import contextlib
 import gzip
 import itertools
 import logging
+import queue
 import threading
 import time
 import warnings
 from collections.abc import Mapping
-from concurrent.futures import Future
-from dataclasses import dataclass, field, replace
+from concurrent.futures import CancelledError, Future
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,7 @@ from orchestrator.aws.supply import CredentialMode
 from orchestrator.errors import ToolError
 from orchestrator.execution.base import EventSink
 from orchestrator.execution.dask_common import EVENT_TOPIC, WorkerSetup, lost_during_apply, plugin_name, writes_state
+from orchestrator.execution.dask_placement import Placement
 from orchestrator.execution.dask_spec import DEFAULT_LOCAL_THREADS, DaskSpec, parse_dask_spec, require_dask
 from orchestrator.execution.git_source import GitSource
 from orchestrator.execution.task import ModuleEvent, ModuleTask, TaskResult
@@ -55,6 +57,9 @@ ALLOWED_FAILURES = 1
 """A local cluster's scheduler reruns a task at most once after its worker died (then KilledWorker)."""
 REFRESH_S = 5.0
 """How old the client's list of workers may get before a submit re-reads it."""
+BATCH_WINDOW_S = 0.005
+"""How long the submitter waits after a module is queued for others to join it in one message to the
+scheduler: results come back in batches, and the modules that take their slots are queued together."""
 _LOGGERS = ("distributed", "dask", "tornado")
 
 
@@ -71,39 +76,6 @@ class _Pending:
     """Held so Dask keeps the task: a released Dask future cancels it."""
 
 
-@dataclass
-class _Placement:
-    """Which workers ran each account's modules, and how busy each worker is (client-side view)."""
-
-    threads: dict[str, int]
-    busy: dict[str, int] = field(default_factory=dict)
-    homes: dict[str, list[str]] = field(default_factory=dict)
-
-    def take(self, account: str | None) -> str | None:
-        if not self.threads:
-            return None
-        free = {w: n - self.busy.get(w, 0) for w, n in self.threads.items()}
-        known = self.homes.get(account or "", []) if account else []
-        chosen = next((w for w in known if free.get(w, 0) > 0), None)
-        if chosen is None:
-            chosen = max(sorted(free), key=lambda w: free[w])
-            if account:
-                self.homes.setdefault(account, []).append(chosen)
-        self.busy[chosen] = self.busy.get(chosen, 0) + 1
-        return chosen
-
-    def give_back(self, worker: str | None) -> None:
-        if worker is not None and self.busy.get(worker, 0) > 0:
-            self.busy[worker] -= 1
-
-    def forget(self, worker: str) -> None:
-        self.threads.pop(worker, None)
-        self.busy.pop(worker, None)
-        for homes in self.homes.values():
-            if worker in homes:
-                homes.remove(worker)
-
-
 class DaskExecutor:
     """Runs tasks on a Dask cluster; see the module doc."""
 
@@ -116,6 +88,7 @@ class DaskExecutor:
         self._pending: dict[str, _Pending] = {}
         self._counter = itertools.count()
         self._closed = False
+        self._closed_at: float | None = None
         self._interrupted = False
         self.lost: str | None = None
         """Why the scheduler was lost mid-run (None while it is reachable)."""
@@ -123,13 +96,14 @@ class DaskExecutor:
 
         self._worker = dask_worker
         self._calls: dict[str, int] = {}
-        self._placement = _Placement(self._worker_threads())
+        self._placement = Placement(self._worker_threads())
         self._refreshed = time.monotonic()
-        from distributed import as_completed
-
-        self._wake = threading.Condition()
-        self._completed: Any = as_completed(loop=client.loop, with_results=True, raise_errors=False)  # type: ignore[no-untyped-call]
+        self._wake = threading.Condition()  # guards _queue; wakes the submitter
+        self._queue: list[tuple[str, _Pending]] = []
+        self._finished: queue.SimpleQueue[Any] = queue.SimpleQueue()  # Dask futures that ended; None: stop
+        self._submitter = threading.Thread(target=self._submit_loop, name="tgo-dask-submit", daemon=True)
         self._collector = threading.Thread(target=self._collect, name="tgo-dask-results", daemon=True)
+        self._submitter.start()
         self._collector.start()
         client.subscribe_topic(EVENT_TOPIC, self._on_topic)
 
@@ -166,6 +140,8 @@ class DaskExecutor:
         return max(1, sum(self._placement.threads.values()))
 
     def submit(self, task: ModuleTask, on_event: EventSink) -> Future[TaskResult]:
+        """Queue ``task`` for the submitter thread, which sends what queued up meanwhile as one graph
+        per worker (one message to the scheduler, not one per module)."""
         future: Future[TaskResult] = Future()
         key = f"tgo-{self._run_id}-{next(self._counter)}-{task.module}"
         self._maybe_refresh()
@@ -176,20 +152,62 @@ class DaskExecutor:
             worker = self._placement.take(task.account_id)
             pending = _Pending(task, on_event, future, worker, datetime.now(UTC))
             self._pending[key] = pending
-        dask_future = self._client.submit(
-            self._worker.run_module,
-            replace(task, keep_log=True),  # lines do not travel live: the log comes back in the result
-            self._run_id,
-            key=key,
-            workers=[worker] if worker else None,
-            allow_other_workers=bool(worker),  # Dask refuses the flag without workers
-            pure=False,
-        )
-        pending.dask_future = dask_future
-        self._completed.add(dask_future)
         with self._wake:
-            self._wake.notify()
+            self._queue.append((key, pending))
+            if len(self._queue) == 1:  # the submitter waits for the first; later ones join its batch
+                self._wake.notify()
         return future
+
+    def _submit_loop(self) -> None:
+        """The submitter thread: everything queued since its last send goes out together."""
+        while True:
+            with self._wake:
+                while not self._queue and not self._closed:
+                    self._wake.wait()
+                if not self._queue:
+                    return
+                if not self._closed:  # the modules whose slots freed with this one are submitted just after it
+                    self._wake.wait(BATCH_WINDOW_S)
+                batch, self._queue = self._queue, []
+            try:
+                self._send(batch)
+            except Exception as err:  # a client that cannot send: these modules end, the run goes on
+                for key, pending in batch:
+                    if pending.dask_future is None:
+                        self._resolve(key, _failed(pending.task, pending.started, f"the Dask client: {err}"))
+
+    def _send(self, batch: list[tuple[str, _Pending]]) -> None:
+        """One ``Client.map`` per target worker (a worker is a preference: ``allow_other_workers``)."""
+        if self._interrupted or self.lost is not None:
+            for key, pending in batch:
+                self._resolve(key, _interrupted(pending.task, pending.started, self.lost or "interrupted"))
+            return
+        groups: dict[str | None, list[tuple[str, _Pending]]] = {}
+        for item in batch:
+            groups.setdefault(item[1].worker, []).append(item)
+        for worker, items in groups.items():
+            futures = self._client.map(
+                self._worker.run_module,
+                [replace(p.task, keep_log=True) for _k, p in items],  # lines do not travel live: the log comes back
+                key=[k for k, _p in items],
+                run_id=self._run_id,
+                workers=[worker] if worker else None,
+                allow_other_workers=bool(worker),  # Dask refuses the flag without workers
+                pure=False,
+            )
+            for (_key, pending), dask_future in zip(items, futures, strict=True):
+                pending.dask_future = dask_future
+                dask_future.add_done_callback(self._finished.put)
+
+    def _resolve(self, key: str, result: TaskResult) -> None:
+        """End a module that never reached Dask."""
+        with self._lock:
+            pending = self._pending.pop(key, None)
+            if pending is not None:
+                self._placement.give_back(pending.worker)
+        if pending is not None:
+            pending.on_event(ModuleEvent(pending.task.module, "finished", stream="tgo", text=result.status))
+            pending.future.set_result(result)
 
     def _on_topic(self, event: Any) -> None:
         """Called on the client's event loop with ``(timestamp, message)``; must not block."""
@@ -210,24 +228,45 @@ class DaskExecutor:
             logging.getLogger(__name__).debug("ignored a malformed event", exc_info=True)
 
     def _collect(self) -> None:
-        """The collector thread: results come back in batches, fetched concurrently on the client's
-        event loop (``as_completed`` with results), not one blocking fetch per module."""
+        """The collector thread: the futures that ended since its last round, their results fetched
+        in one ``gather`` (one request to the scheduler, not one per module). Stops at close, once
+        no module is pending (or after close's wait)."""
+        stopping = False
         while True:
-            if self._completed.is_empty():
-                with self._wake:
-                    if self._closed:
-                        return
-                    self._wake.wait(0.2)
-                continue
             try:
-                batch = self._completed.next_batch(block=True)
-            except StopIteration:
-                continue
-            for dask_future, value in batch:
+                first = self._finished.get(timeout=0.2 if stopping else None)
+            except queue.Empty:
+                first = None
+            batch = [first] if first is not None else []
+            while True:
+                try:
+                    batch.append(self._finished.get_nowait())
+                except queue.Empty:
+                    break
+            stopping = stopping or None in batch or self._closed
+            ended = [f for f in batch if f is not None]
+            for dask_future, value in self._values(ended):
                 try:
                     self._done(str(dask_future.key), dask_future, value)
                 except Exception:  # one module's bookkeeping must not stop the others'
                     logging.getLogger(__name__).exception("tgo: a result could not be handed back")
+            if stopping and (not self._pending or self._closed_for(10.0)):
+                return
+
+    def _closed_for(self, seconds: float) -> bool:
+        return self._closed_at is not None and time.monotonic() - self._closed_at > seconds
+
+    def _values(self, ended: list[Any]) -> list[tuple[Any, Any]]:
+        """Each ended Dask future with its result, or the exception it ended with."""
+        done = [f for f in ended if f.status == "finished"]
+        out: list[tuple[Any, Any]] = []
+        if done:
+            try:
+                out += zip(done, self._client.gather(done), strict=True)
+            except Exception:  # one of them went away meanwhile: one by one, each its own outcome
+                out += [(f, _outcome(f)) for f in done]
+        out += [(f, _outcome(f)) for f in ended if f.status != "finished"]
+        return out
 
     def _done(self, key: str, dask_future: Any, value: Any) -> None:
         """Called by the collector when the task ended, one way or another (``value``: its result or
@@ -305,9 +344,12 @@ class DaskExecutor:
             if self._closed:
                 return
             self._closed = True
+        self._closed_at = time.monotonic()
         with self._wake:
             self._wake.notify_all()
-        self._collector.join(timeout=10)
+        self._finished.put(None)
+        self._submitter.join(timeout=10)
+        self._collector.join(timeout=11)
         if self.lost is None:
             try:
                 self._client.unsubscribe_topic(EVENT_TOPIC)
@@ -319,6 +361,16 @@ class DaskExecutor:
         finally:
             if self._cluster is not None:
                 self._cluster.close(timeout=10)
+
+
+def _outcome(dask_future: Any) -> Any:
+    """A Dask future's result or exception (its cancellation when it was cancelled)."""
+    if dask_future.status == "cancelled":
+        return CancelledError()
+    try:
+        return dask_future.result(timeout=CONNECT_TIMEOUT_S)
+    except Exception as err:  # the task's exception, a lost connection, a timeout: the result says which
+        return err
 
 
 def _log_lines(result: TaskResult) -> list[str]:

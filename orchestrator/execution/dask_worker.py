@@ -18,7 +18,8 @@ and the :class:`~orchestrator.execution.run_task.WorkerServices` every task of t
   plugin's setup (:func:`~orchestrator.execution.git_checkout.ensure_checkout`: once per commit
   and worker host, reused by later runs);
 - holds the account's cluster-wide ``Semaphore`` with ``--max-per-account``;
-- publishes ``started`` / ``retried`` / ``released`` / ``finished`` on :data:`EVENT_TOPIC`.
+- publishes ``started`` / ``retried`` / ``released`` on :data:`EVENT_TOPIC` (``finished`` only for a
+  module it refuses to run; the client says ``finished`` when the result arrives).
 
 Only importable on a machine with Dask installed. Thread-safe: tasks of a run run concurrently on
 one plugin's services.
@@ -57,8 +58,10 @@ from orchestrator.redaction import Redactor
 from orchestrator.runtime import SystemClock
 from orchestrator.terraform.binary import check_terraform
 
-LIVE_KINDS = frozenset({"started", "retried", "released", "finished"})
-"""Events that travel live; terraform's lines come back in the result instead."""
+LIVE_KINDS = frozenset({"started", "retried", "released"})
+"""Events that travel live; terraform's lines come back in the result instead, and the client says
+``finished`` itself when the result arrives (an event for it would be one more message per module
+through the scheduler)."""
 
 
 class TgoWorkerPlugin(WorkerPlugin):

@@ -12,7 +12,7 @@ from orchestrator.config.models import ModuleConfig
 from orchestrator.errors import UsageError
 from orchestrator.execution import dask_spec
 from orchestrator.execution.dask_common import LOST_DURING_APPLY, lost_during_apply, writes_state
-from orchestrator.execution.dask_executor import _Placement
+from orchestrator.execution.dask_placement import Placement
 from orchestrator.execution.dask_spec import DaskSpec, is_dask, parse_dask_spec, require_dask
 from orchestrator.execution.dask_worker import rebase_path, rebase_value
 from orchestrator.execution.task import ModuleTask
@@ -49,7 +49,7 @@ def test_without_dask_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_an_accounts_modules_stay_on_its_worker_while_it_has_free_threads() -> None:
-    place = _Placement({"w1": 2, "w2": 2})
+    place = Placement({"w1": 2, "w2": 2})
     first = place.take("111")
     assert place.take("111") == first  # the same worker: its session is cached there
     other = place.take("111")  # full: the next module goes where threads are free
@@ -60,7 +60,7 @@ def test_an_accounts_modules_stay_on_its_worker_while_it_has_free_threads() -> N
 
 
 def test_accounts_spread_over_the_least_busy_workers() -> None:
-    place = _Placement({"w1": 4, "w2": 4})
+    place = Placement({"w1": 4, "w2": 4})
     assert place.take("a") != place.take("b")
     place.forget("w1")
     assert {place.take("a"), place.take(None)} == {"w2"}
