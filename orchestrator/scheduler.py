@@ -25,9 +25,10 @@ Contract:
 from __future__ import annotations
 
 import enum
+import queue
 import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -146,12 +147,15 @@ class _Run(Generic[N, R]):
                 self.dependents[d].append(node)
         self.waiting = {n: len(ds) for n, ds in deps.items()}
         self.ready: list[N] = [n for n, c in self.waiting.items() if c == 0]
+        self._unsorted = True  # nodes joined ``ready`` since it was last sorted
         self.outcomes: dict[N, Outcome[N, R]] = {}
         self.released: set[N] = set()
 
     def pop_ready(self, allowed: Callable[[N], bool]) -> N | None:
         """The ready node with the heaviest remaining path that ``allowed`` lets start, if any."""
-        self.ready.sort(key=lambda n: self.priority[n])
+        if self._unsorted:  # popping keeps it sorted: sort again only after nodes joined it
+            self.ready.sort(key=self.priority.__getitem__)
+            self._unsorted = False
         for i in range(len(self.ready) - 1, -1, -1):
             if allowed(self.ready[i]):
                 return self.ready.pop(i)
@@ -168,6 +172,7 @@ class _Run(Generic[N, R]):
             if self.waiting[d] == 0:
                 freed.append(d)
         self.ready.extend(freed)
+        self._unsorted = self._unsorted or bool(freed)
         return freed
 
     def succeed(self, node: N, outcome: Outcome[N, R]) -> list[N]:
@@ -233,11 +238,10 @@ def run_dag(
         freed(node)
     running: dict[Future[R], N] = {}
     releases: dict[Future[None], N] = {}
+    release_of: dict[N, Future[None]] = {}
+    ended: queue.SimpleQueue[Future[Any]] = queue.SimpleQueue()  # futures of ``running`` and ``releases``
     failed_first: N | None = None
     caps: _Caps[N] = _Caps(group_of, group_cap)
-
-    def call(node: N) -> R:
-        return fn(node)
 
     with ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="tgo-node") as pool:
         while True:
@@ -248,12 +252,15 @@ def run_dag(
                 caps.take(started)
                 notify("start", started, None)
                 if releaser is not None:
-                    releases[releaser._watch(started)] = started
-                running[pool.submit(call, started)] = started
+                    rel = release_of[started] = releaser._watch(started)
+                    releases[rel] = started
+                    rel.add_done_callback(ended.put)
+                fut = pool.submit(fn, started)
+                running[fut] = started
+                fut.add_done_callback(ended.put)
             if not running:
                 break
-            watched: list[Future[Any]] = [*running, *releases]
-            done, _ = wait(watched, timeout=_POLL_S, return_when=FIRST_COMPLETED)
+            done = _ended_within(ended, _POLL_S)  # each end once, not a wait over every running future
             for rel in [f for f in done if f in releases]:
                 for ready in state.release(releases.pop(rel)):
                     freed(ready)
@@ -262,7 +269,7 @@ def run_dag(
                 caps.give(node)
                 if releaser is not None:
                     releaser._forget(node)
-                    releases = {f: n for f, n in releases.items() if n != node}
+                    releases.pop(release_of.pop(node), None)
                 outcome: Outcome[N, R] = _outcome_of(fut, is_failure, cancel)
                 if outcome.status is Status.SUCCEEDED:
                     for ready in state.succeed(node, outcome):
@@ -275,6 +282,19 @@ def run_dag(
                 notify("finish", node, outcome)
     _settle_rest(state, failed_first if not cancel.is_set() else None, notify)
     return state.outcomes
+
+
+def _ended_within(ended: queue.SimpleQueue[Future[Any]], timeout: float) -> list[Future[Any]]:
+    """The futures that ended so far, waiting up to ``timeout`` for the first one (none: [])."""
+    try:
+        done = [ended.get(timeout=timeout)]
+    except queue.Empty:
+        return []
+    while True:
+        try:
+            done.append(ended.get_nowait())
+        except queue.Empty:
+            return done
 
 
 def _settle_rest(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,11 @@ class Plan:
     max_per_account: int | None = None
     state_outputs: StateSource | None = None
 
+    @cached_property
+    def plans_dir(self) -> Path:
+        """``plans`` resolved once (a plan file's name is tgo's own, never a link to follow)."""
+        return self.plans.resolve()
+
     def task(self, path: Path, cfg: ModuleConfig, kind: TaskKind = "command") -> ModuleTask:
         display = self.selection.display(path)
         role, account = self.selection.placement(cfg)
@@ -63,7 +69,7 @@ class Plan:
         command = self.command if kind == "command" else TfCommand("output", ("-json",))
         plan_out = None
         if kind == "command" and command.name == "plan":
-            plan_out = str((self.plans / f"{display.replace('/', '__')}.tfplan").resolve())
+            plan_out = str(self.plans_dir / f"{display.replace('/', '__')}.tfplan")
         return ModuleTask(
             run_id=self.run_id,
             module=display,

@@ -60,6 +60,9 @@ class Selection:
     read_only: set[Path] = field(default_factory=set)
     excluded: dict[Path, str] = field(default_factory=dict)
     placement: Placement = config_placement
+    _names: dict[Path, str] = field(default_factory=dict, repr=False, compare=False)
+    """``display``'s answers: a module is named in every event of its run (thread-safe: a name is
+    computed the same by any thread)."""
 
     def dag(self, *, reverse: bool) -> dict[Path, list[Path]]:
         """Run modules -> the run modules they wait for (dependents first when ``reverse``)."""
@@ -73,6 +76,12 @@ class Selection:
         """``path`` relative to the root, with control characters escaped: it names the module in every
         console line, log file name and report (a directory name must not forge a status line). The
         root itself (``tgo run`` in a module) is named by its directory's name."""
+        name = self._names.get(path)
+        if name is None:
+            name = self._names[path] = self._display(path)
+        return name
+
+    def _display(self, path: Path) -> str:
         try:
             if path == self.root:
                 return printable(path.name or ".")
