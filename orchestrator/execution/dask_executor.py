@@ -13,9 +13,14 @@ Contract:
   joins the account's workers. Each worker assumes a role once (its own cache), so STS calls stay
   at most roles x workers and near roles. The placement is a preference
   (``allow_other_workers=True``): a lost worker never strands a module.
-- Live status: workers publish ``started`` / ``retried`` / ``finished`` on the topic
+- Live status: workers publish ``started`` / ``retried`` / ``released`` on the topic
   :data:`dask_worker.EVENT_TOPIC`; they reach ``on_event`` as :class:`ModuleEvent` values from the
-  client's event thread. Terraform's lines do not travel live: they come back gzipped in the result.
+  client's event thread. Terraform's lines do not travel live: they come back gzipped in the result,
+  and ``finished`` is said by the client when the result arrives.
+- Messages: tasks queued within :data:`BATCH_WINDOW_S` leave as one ``Client.map`` per target
+  worker (the submitter thread); the results of tasks that ended meanwhile are fetched with one
+  ``gather`` (the collector thread). Per module, the scheduler sees one task, its ``started`` (and
+  ``released``) events and one share of a gather.
 - Faults are results, never exceptions in the future: a worker lost during a read-only command is
   rescheduled once (by Dask; the worker side counts attempts), during apply/destroy it is a
   ``failed`` result "worker lost during apply: the state lock may be held"; a scheduler lost
