@@ -63,6 +63,7 @@ class ConfigLoader:
             runtime, cache=cache, aws_identity=aws_identity, role_env=role_env, options=options, extras=extras
         )
         self.files = self.services.files
+        self.files_cached = cache is not None
         self.fs = self.services.fs
 
     def display(self, path: Path) -> str:
@@ -141,7 +142,10 @@ class ConfigLoader:
             tree = TreeLoad(evaluate, self.files, render=render, configs=configs)
             self._prefetch(dirs, prefetch, parallel)
             if parallel:
-                tree.in_children(dirs, workers, self.services.enter_child)
+                # Without a parse cache, a module re-evaluated here to run (discovery) would be parsed
+                # again: the children hand back the files they parsed, decoded here when needed.
+                hand_all = discovery and not self.files_cached
+                tree.in_children(dirs, workers, self.services.enter_child, hand_all=hand_all)
             return tree.finish(dirs)
 
     def _prefetch(self, dirs: list[Path], prefetch: bool, parallel: bool) -> None:

@@ -132,11 +132,13 @@ def _wire(err: TgoError | ParentOnly | None) -> tuple[Any, ...] | None:
 class ChildHooks:
     """What the caller does in each child: ``enter`` first; ``handover(modules left to the parent)``
     last, its (picklable) answer given to ``adopt`` in the parent (the files the child parsed for
-    those modules, so that the parent does not parse them again)."""
+    those modules, so that the parent does not parse them again). ``hand_all``: ``handover`` gets
+    every module the child evaluated (the parent evaluates them all again later)."""
 
     enter: Callable[[], None] = lambda: None
     handover: Callable[[list[Path]], Any] = lambda _modules: None
     adopt: Callable[[Any], None] = lambda _data: None
+    hand_all: bool = False
 
 
 def _child(work: _Work, counts: Callable[[], dict[Path, int]], conn: Connection, hooks: ChildHooks) -> None:
@@ -144,7 +146,7 @@ def _child(work: _Work, counts: Callable[[], dict[Path, int]], conn: Connection,
     before = dict(counts())
     out = [(i, config, rendered, _wire(err)) for i, config, rendered, err in work.take()]
     parsed = {p: n - before.get(p, 0) for p, n in counts().items() if n != before.get(p, 0)}
-    left = [work.modules[i] for i, _, _, wire in out if wire == _PARENT]
+    left = [work.modules[i] for i, _, _, wire in out if wire == _PARENT or hooks.hand_all]
     conn.send((out, parsed, hooks.handover(left) if left else None))
     conn.close()
 

@@ -81,13 +81,16 @@ class TreeLoad:
         if self.render:
             self.result.rendered[module] = rendered
 
-    def in_children(self, dirs: list[Path], workers: int, enter_child: Callable[[], None] = lambda: None) -> None:
+    def in_children(
+        self, dirs: list[Path], workers: int, enter_child: Callable[[], None] = lambda: None, *, hand_all: bool = False
+    ) -> None:
         """The first module in-process (it reads the shared files above the tree, such as root.hcl,
         so the children inherit them), then the others shared between this process and
         ``workers - 1`` forked children; in-process if that fails. Modules a child left to the
         parent (AWS calls, ``run_cmd``) are not done yet: :meth:`finish` evaluates them here.
 
-        Results are recorded in ``dirs`` order whichever process evaluated them."""
+        Results are recorded in ``dirs`` order whichever process evaluated them. ``hand_all``: the
+        children hand back the files they parsed for every module (see ConfigLoader.load_tree)."""
         self.evaluate(dirs[0])
         render, configs, evaluate_module = self.render, self.configs, self.evaluate_module
 
@@ -97,7 +100,7 @@ class TreeLoad:
             return config if configs else GraphNode.of(config), rendered if render else None
 
         files = self.files
-        hooks = ChildHooks(enter_child, files.bodies_in, files.adopt)
+        hooks = ChildHooks(enter_child, files.pickled_in, files.adopt_pickled, hand_all=hand_all)
         evaluated = evaluate_shared(evaluate, lambda: files.parse_counts, dirs[1:], workers, hooks)
         outcomes, parsed = evaluated or ([], {})
         files.add_parse_counts(parsed)

@@ -97,3 +97,20 @@ def test_aws_and_run_cmd_stay_in_the_parent(write_tree: WriteTree, tmp_path: Pat
     assert len(runs) == len([m for m in modules if int(m.name[1:]) % 10 == 7]), "each run_cmd ran once"
     # The children did the rest: their parses are counted too, every file exactly once.
     assert parallel_loader.files.parse_counts == {p: 1 for p in root.rglob("*.hcl")}
+
+
+def test_without_a_parse_cache_a_module_reloaded_to_run_is_not_parsed_again(write_tree: WriteTree) -> None:
+    """A run without the parse cache (``--no-cache``): the children hand back the files they parsed,
+    so re-evaluating every module in the parent (as a run does before each module) parses nothing."""
+    files = {"root.hcl": "inputs = { rel = path_relative_to_include() }\n"}
+    include = 'include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\n'
+    for i in range(MIN_PARALLEL_MODULES):
+        files[f"m{i:03d}/terragrunt.hcl"] = include + f"locals {{\n  n = {i}\n}}\n"
+    root = write_tree(files)
+    modules = sorted(p.parent for p in root.rglob("terragrunt.hcl"))
+    loader = ConfigLoader(make_runtime(root), workers=2)
+    tree = loader.load_tree(modules, command="plan", discovery=True)
+    assert not tree.errors and len(tree.configs) == len(modules)
+    for module in modules:
+        assert loader.load_module(module, command="plan") == tree.configs[module]
+    assert loader.files.parse_counts == {p: 1 for p in root.rglob("*.hcl")}
