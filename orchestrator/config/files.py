@@ -16,9 +16,8 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import pickle
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +76,7 @@ class FileStore:
         self._lock = threading.Lock()
         self._path_locks: dict[Path, threading.Lock] = {}
         self._bodies: dict[Path, Body | TgoError] = {}
-        self._pending: dict[Path, bytes] = {}  # adopted from a forked child, not decoded yet
+        self._pending: dict[Path, Callable[[], Body]] = {}  # adopted from a forked child, not decoded yet
         self.parse_counts: dict[Path, int] = {}
 
     def add_parse_counts(self, counts: dict[Path, int]) -> None:
@@ -92,23 +91,14 @@ class FileStore:
         with self._lock:
             return {p: b for p, b in self._bodies.items() if p.parent in wanted and not isinstance(b, TgoError)}
 
-    def adopt(self, bodies: dict[Path, Body]) -> None:
-        """Files parsed elsewhere (their parses are counted where they happened)."""
+    def adopt_later(self, bodies: Mapping[Path, Callable[[], Body]]) -> None:
+        """Files parsed elsewhere (their parses are counted where they happened), each tree made by its
+        callable on first use (decoding what a forked child sent): adopting many costs nothing until
+        they are needed one by one."""
         with self._lock:
-            for path, body in bodies.items():
-                self._bodies.setdefault(path, body)
-
-    def pickled_in(self, dirs: list[Path]) -> dict[Path, bytes]:
-        """:meth:`bodies_in`, each tree pickled on its own (the parent decodes one when it needs it)."""
-        return {p: pickle.dumps(b, protocol=pickle.HIGHEST_PROTOCOL) for p, b in self.bodies_in(dirs).items()}
-
-    def adopt_pickled(self, bodies: dict[Path, bytes]) -> None:
-        """:meth:`adopt` of what :meth:`pickled_in` gave in a forked child of this process: each tree is
-        decoded on first use, so adopting many costs nothing until they are needed one by one."""
-        with self._lock:
-            for path, data in bodies.items():
+            for path, make in bodies.items():
                 if path not in self._bodies:
-                    self._pending.setdefault(path, data)
+                    self._pending.setdefault(path, make)
 
     def _path_lock(self, path: Path) -> threading.Lock:
         with self._lock:
@@ -131,9 +121,7 @@ class FileStore:
         with self._lock:
             adopted = self._pending.pop(path, None)
         if adopted is not None:
-            # Pickled by a forked child of this process for this process: as trusted as the pipe.
-            body: Body = pickle.loads(adopted)
-            return body
+            return adopted()
         name = self._display(path)
         try:
             content = path.read_bytes()

@@ -18,10 +18,12 @@ evaluating in-process; a config error is a result, not a failure.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import logging
 import multiprocessing
-from collections.abc import Callable, Iterator, Sequence
+import pickle
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -120,6 +122,17 @@ class _Work:
                     yield i, None, None, err
                     continue
                 yield i, config, rendered, None
+
+
+def pickled_each(items: Mapping[Path, Any]) -> dict[Path, bytes]:
+    """Each value pickled on its own, for the parent to decode one when it needs it (:func:`unpickled_later`)."""
+    return {path: pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL) for path, value in items.items()}
+
+
+def unpickled_later(items: Mapping[Path, bytes]) -> dict[Path, Callable[[], Any]]:
+    """What :func:`pickled_each` gave in a forked child of this process, each value decoded when called
+    (sent by this process's own child over its pipe: as trusted as the results themselves)."""
+    return {path: functools.partial(pickle.loads, data) for path, data in items.items()}
 
 
 def _wire(err: TgoError | ParentOnly | None) -> tuple[Any, ...] | None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from orchestrator.config.files import FileStore
 from orchestrator.config.models import ModuleConfig
-from orchestrator.config.parallel import ChildHooks, evaluate_shared
+from orchestrator.config.parallel import ChildHooks, evaluate_shared, pickled_each, unpickled_later
 from orchestrator.errors import ConfigErrors, TgoError
 from orchestrator.graph import GraphNode
 
@@ -100,7 +100,12 @@ class TreeLoad:
             return config if configs else GraphNode.of(config), rendered if render else None
 
         files = self.files
-        hooks = ChildHooks(enter_child, files.pickled_in, files.adopt_pickled, hand_all=hand_all)
+        hooks = ChildHooks(
+            enter_child,
+            lambda modules: pickled_each(files.bodies_in(modules)),
+            lambda handed: files.adopt_later(unpickled_later(handed)),
+            hand_all=hand_all,
+        )
         evaluated = evaluate_shared(evaluate, lambda: files.parse_counts, dirs[1:], workers, hooks)
         outcomes, parsed = evaluated or ([], {})
         files.add_parse_counts(parsed)
