@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from orchestrator.config.context import FileContext, posix_relpath
 from orchestrator.config.fnservices import FunctionServices
@@ -152,6 +152,16 @@ class TerragruntFunctions(Mapping[str, TgFunction]):
 
     def __contains__(self, name: object) -> bool:
         return name in FUNCTION_NAMES
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """``Mapping.get`` without raising and catching KeyError for a name that is not a
+        Terragrunt function: every call of a Terraform built-in asks here first."""
+        if name not in FUNCTION_NAMES:
+            return default
+        try:
+            return self[name]
+        except KeyError:
+            return default
 
     def _make(self, name: str) -> TgFunction:
         if name in COMMAND_LISTS:
