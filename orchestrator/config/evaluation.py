@@ -321,7 +321,9 @@ class FileEvaluation:
         self.ctx = head.ctx
         self.positions = dict(head.positions)
         finished = [self.session.include_finish(inc, dependency, feature) for inc in head.includes]
-        exposed = exposure([(spec, ev.exposed()) for spec, ev in zip(head.specs, finished, strict=True)])
+        # Only an exposed include's form is shown (exposure() drops the others): not made for the rest.
+        forms = [(spec, ev.exposed() if spec.expose else {}) for spec, ev in zip(head.specs, finished, strict=True)]
+        exposed = exposure(forms)
         if exposed or head.specs:
             self.variables["include"] = exposed
         if feature:
