@@ -188,7 +188,10 @@ def test_a_worker_killed_during_a_plan_reruns_it_and_the_run_completes(dask_worl
     dask_world.executor.refresh_workers(wait_for=WORKERS, timeout=300)
     dask_world.pause("plan", "stage/us-east-1/stage/network")
     ran: dict[str, RunReport] = {}
-    thread = threading.Thread(target=lambda: ran.setdefault("r", dask_world.run("plan")))
+    # Other plans the killed worker was running go on as orphans until they end, holding their state
+    # locks; their reruns elsewhere wait for them (docs/scale-out.md says to pass -lock-timeout).
+    plan = lambda: ran.setdefault("r", dask_world.run("plan", "-lock-timeout=120s"))  # noqa: E731
+    thread = threading.Thread(target=plan)
     thread.start()
     kill_paused(dask_world.pause_dir, "plan")
     thread.join(timeout=300)
