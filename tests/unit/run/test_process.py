@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,6 +38,18 @@ def test_env_is_exactly_what_is_given(tmp_path: Path) -> None:
         on_line=lambda _s, line: got.append(line),
     )
     assert got == ["x nohome"]
+
+
+@pytest.fixture(autouse=True)
+def interactive_sigint() -> Iterator[None]:
+    """SIGINT handled as in an interactive tgo: a process started with SIGINT ignored (a background
+    job of a non-interactive shell, some test runners' workers) hands that to its children, and
+    ``sleep`` would then not die of the forwarded SIGINT."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 def test_interrupt_reaches_the_child_and_blocks_new_starts(tmp_path: Path) -> None:
