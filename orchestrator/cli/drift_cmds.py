@@ -141,7 +141,8 @@ def _resume(flags: dict[str, Any], path: Path | None) -> Resume | None:
 def _drift(flags: dict[str, Any]) -> int:
     runtime = cli_runtime()
     options = options_from(flags, runtime)
-    aws = aws_auth(ProcessFlags.from_click(flags, runtime.environ), runtime)
+    process_flags = ProcessFlags.from_click(flags, runtime.environ)
+    aws = aws_auth(process_flags, runtime)
     services = run_services(
         aws,
         make_loader(runtime, aws, cache_dir=options.working_dir),
@@ -150,9 +151,7 @@ def _drift(flags: dict[str, Any]) -> int:
     with run_executor(
         runtime,
         aws,
-        flags.get("executor"),
-        worker_root=flags.get("worker_root"),
-        worker_git=flags.get("worker_git"),
+        process_flags,
         working_dir=options.working_dir,
         tf_path=options.tf_path,
         max_per_account=options.max_per_account,

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from orchestrator.app.auth import AwsAuth
 from orchestrator.errors import UsageError
@@ -25,6 +26,9 @@ from orchestrator.execution.dask_spec import is_dask
 from orchestrator.execution.git_source import WORKER_GIT_ENV, GitSource, client_source
 from orchestrator.runtime import Runtime
 from orchestrator.terraform.binary import resolve_terraform
+
+if TYPE_CHECKING:  # process_flags imports this module's help texts
+    from orchestrator.cli.process_flags import ProcessFlags
 
 EXECUTOR_ENV = "TGO_EXECUTOR"
 EXECUTOR_HELP = (
@@ -125,25 +129,24 @@ def _git_source(runtime: Runtime, value: str | None, working_dir: Path) -> GitSo
 def run_executor(
     runtime: Runtime,
     aws: AwsAuth,
-    flag: str | None,
+    flags: ProcessFlags,
     *,
-    worker_root: str | None,
     working_dir: Path,
     tf_path: str | None,
     max_per_account: int | None,
     cancel: threading.Event,
-    worker_git: str | None = None,
 ) -> Iterator[Executor | None]:
-    """:func:`build_executor` for one command's run; on the way out, also on an error, Ctrl-C or a
+    """:func:`build_executor` for one command's run, from its ``--executor``, ``--worker-root`` and
+    ``--worker-git`` (``flags``, whichever parser read them); on the way out, also on an error, Ctrl-C or a
     signal turned into an exception, :func:`finish_executor` and then ``aws.close()`` (the broker's
     directory goes whatever happened)."""
     executor = None
     try:
         executor = build_executor(
             runtime,
-            flag,
-            worker_root=worker_root,
-            worker_git=worker_git,
+            flags.get("executor"),
+            worker_root=flags.get("worker_root"),
+            worker_git=flags.get("worker_git"),
             working_dir=working_dir,
             tf_path=tf_path,
             mode=aws.supply.mode,

@@ -244,7 +244,8 @@ def _run(args: tuple[str, ...], *, single: bool, group_all: bool = False, stacks
     if single and wants_all(parsed, runtime.environ, group_all=group_all):
         single = False
     workdir = working_dir_of(parsed, runtime)
-    aws = aws_auth(ProcessFlags.from_argv(parsed.one, runtime.environ), runtime)
+    process_flags = ProcessFlags.from_argv(parsed.one, runtime.environ)
+    aws = aws_auth(process_flags, runtime)
     loader = make_loader(
         runtime,
         aws,
@@ -288,9 +289,7 @@ def _run(args: tuple[str, ...], *, single: bool, group_all: bool = False, stacks
     with run_executor(
         runtime,
         aws,
-        parsed.one("--executor"),
-        worker_root=parsed.one("--worker-root"),
-        worker_git=parsed.one("--worker-git"),
+        process_flags,
         working_dir=options.working_dir,
         tf_path=options.tf_path,
         max_per_account=options.max_per_account,
